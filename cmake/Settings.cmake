@@ -1,0 +1,22 @@
+# Compile settings shared by every golfops target, linked PRIVATE.
+add_library(golfops_settings INTERFACE)
+target_compile_features(golfops_settings INTERFACE cxx_std_20)
+target_compile_definitions(golfops_settings INTERFACE $<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)
+
+add_library(golfops_warnings INTERFACE)
+target_compile_options(
+  golfops_warnings
+  INTERFACE -Wall
+            -Wextra
+            -Wpedantic
+            -Wshadow
+            -Wnon-virtual-dtor
+            -Wnull-dereference
+            -Woverloaded-virtual
+            $<$<BOOL:${GOLFOPS_WERROR}>:-Werror>)
+
+if(GOLFOPS_SANITIZE)
+  target_compile_options(golfops_settings INTERFACE -fsanitize=address,undefined
+                                                    -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(golfops_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every package golfops needs to build, test and benchmark.
+# Idempotent, non-interactive, safe to run as root with no TTY.
+set -euo pipefail
+
+# The one list. Build, test servers, and benchmark peers.
+build_packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libcli11-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev
+  libzstd-dev libssl-dev
+)
+test_packages=(postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl)
+bench_packages=(hyperfine wrk hey apache2-utils alembic sqitch)
+
+all=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}")
+if [[ "${1:-}" == "--build-only" ]]; then
+  all=("${build_packages[@]}" "${test_packages[@]}")
+fi
+
+missing=()
+for package in "${all[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$package")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+# Debian's postgresql and redis packages start system services on install; the
+# harness runs its own servers, so keep the packaged ones from starting.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d
+  trap '"${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

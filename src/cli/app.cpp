@@ -1,0 +1,215 @@
+#include "cli/app.hpp"
+
+#include "build_info.hpp"
+#include "cli/global_options.hpp"
+#include "cli/introspect.hpp"
+#include "cli/register.hpp"
+#include "cli/selected.hpp"
+#include "core/config/config.hpp"
+#include "core/error.hpp"
+#include "core/redact.hpp"
+#include "core/strings.hpp"
+
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <fmt/format.h>
+#include <iostream>
+#include <unistd.h>
+
+namespace golfops::cli {
+namespace {
+
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("--config", global.config_file, "Config file (default: discovered, see docs/config.md)");
+  app.add_option("--env", global.profile, "Use the [env.NAME] profile of the config file");
+  app.add_option("-o,--output", global.output, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->default_str("table");
+  app.add_flag("-q,--quiet", global.quiet, "Only errors on stderr");
+  app.add_flag("-v,--verbose", global.verbose, "Debug diagnostics on stderr");
+  app.add_option("--log-format", global.log_format, "Diagnostics as text lines or JSON objects")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--no-color", global.no_color, "No colour (also: NO_COLOR=1)");
+  app.add_flag("--progress", global.progress, "Show progress even without a terminal");
+  app.add_option("--database-url", global.database_url, "PostgreSQL URL (overrides database.url)");
+  app.add_option("--redis-url", global.redis_url, "Redis URL (overrides redis.url)");
+}
+
+void register_introspection(CLI::App& app, Selected& selected) {
+  auto shell = std::make_shared<std::string>();
+  auto* completion = app.add_subcommand("completion", "Print a shell completion script");
+  completion->add_option("shell", *shell, "bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->footer("EXAMPLES:\n  source <(golfops completion bash)\n"
+                     "  golfops completion fish > ~/.config/fish/completions/golfops.fish");
+  completion->callback([&app, &selected, shell] {
+    selected.needs_config = false;
+    selected.run = [&app, shell](Invocation&) {
+      core::output::Report report;
+      report.text = completion_script(app, *shell);
+      return Outcome{report};
+    };
+  });
+  // Used by the build to write man/golfops.1; not shown in help.
+  auto* man = app.add_subcommand("__man", "Print the man page")->group("");
+  man->callback([&app, &selected] {
+    selected.needs_config = false;
+    selected.run = [&app](Invocation&) {
+      core::output::Report report;
+      report.text = man_page(app, build_info::k_version);
+      return Outcome{report};
+    };
+  });
+}
+
+void add_exit_status_footers(CLI::App* app) {
+  auto footer = app->get_footer();
+  app->footer(footer.empty() ? k_exit_status_help : footer + "\n\n" + k_exit_status_help);
+  for (auto* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+    add_exit_status_footers(sub);
+  }
+}
+
+// The first word that is neither an option nor a known command, with
+// "did you mean 'migrate'?" when one is close (ninja does the same).
+std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> known;
+  std::function<void(CLI::App*)> collect = [&](CLI::App* command) {
+    for (auto* sub : command->get_subcommands([](CLI::App*) { return true; })) {
+      if (!sub->get_group().empty()) {
+        known.push_back(sub->get_name());
+      }
+      collect(sub);
+    }
+  };
+  collect(&app);
+  std::vector<std::string_view> names(known.begin(), known.end());
+  for (int index = 1; index < argc; ++index) {
+    std::string_view word = argv[index];
+    if (word.starts_with("-") || std::find(known.begin(), known.end(), word) != known.end()) {
+      continue;
+    }
+    auto* previous = app.get_option_no_throw(index > 1 ? argv[index - 1] : "");
+    if (previous != nullptr && previous->get_expected_min() > 0) {
+      continue; // the value of a global option such as --env staging
+    }
+    auto closest = core::closest_match(word, names);
+    return fmt::format("unknown command '{}'{}",
+                       word,
+                       closest.empty() ? "" : fmt::format(" (did you mean '{}'?)", closest));
+  }
+  return std::nullopt;
+}
+
+void print_error_lines(std::string_view message, bool color) {
+  for (const auto& line : core::split(core::redact(message), '\n')) {
+    if (!line.empty()) {
+      std::cerr << (color ? "golfops: \033[31merror\033[0m: " : "golfops: error: ") << line << '\n';
+    }
+  }
+}
+
+bool color_wanted(int fd, const GlobalOptions& global) {
+  const char* no_color = std::getenv("NO_COLOR");
+  return !global.no_color && (no_color == nullptr || *no_color == '\0') && ::isatty(fd) == 1;
+}
+
+core::config::Config load_config(const GlobalOptions& global, const Selected& selected) {
+  core::config::LoadOptions options;
+  if (!global.config_file.empty()) {
+    options.config_file = global.config_file;
+  }
+  options.profile = global.profile;
+  options.environment = core::config::current_environment();
+  options.working_directory = std::filesystem::current_path();
+  options.flags = selected.config_flags;
+  if (!global.database_url.empty()) {
+    options.flags["database.url"] = {global.database_url, "--database-url"};
+  }
+  if (!global.redis_url.empty()) {
+    options.flags["redis.url"] = {global.redis_url, "--redis-url"};
+  }
+  if (!global.log_format.empty()) {
+    options.flags["log.format"] = {global.log_format, "--log-format"};
+  }
+  auto config = core::config::load(options);
+  if (!selected.reports_config_problems) {
+    config.require_valid();
+  }
+  return config;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("operations for a PostgreSQL + Redis web service: migrate, backup, limits, "
+               "health, load, verify",
+               "golfops");
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  Selected selected;
+  add_global_options(app, global);
+  register_commands(app, selected);
+  register_introspection(app, selected);
+  add_exit_status_footers(&app);
+
+  bool stderr_color = color_wanted(STDERR_FILENO, global);
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& help) {
+      return app.exit(help);
+    } catch (const CLI::CallForAllHelp& help) {
+      return app.exit(help);
+    } catch (const CLI::ParseError& error) {
+      std::string message = error.what();
+      bool about_commands = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||
+                            message.find("subcommand is required") != std::string::npos;
+      if (auto unknown = about_commands ? unknown_command(app, argc, argv) : std::nullopt) {
+        message = *unknown;
+      }
+      throw core::Error(core::ExitCode::usage, message + "; see 'golfops --help'");
+    }
+    stderr_color = color_wanted(STDERR_FILENO, global);
+
+    auto verbosity = global.verbose ? core::output::Verbosity::verbose
+                     : global.quiet ? core::output::Verbosity::quiet
+                                    : core::output::Verbosity::normal;
+    auto format = global.output == "json" ? core::output::Format::json : core::output::Format::table;
+    std::optional<core::config::Config> config;
+    if (selected.needs_config) {
+      config = load_config(global, selected);
+    } else {
+      config.emplace();
+    }
+    auto log_format = config->text("log.format") == "json" || global.log_format == "json"
+                          ? core::output::LogFormat::json
+                          : core::output::LogFormat::text;
+    core::output::Logger logger(std::cerr, log_format, verbosity, stderr_color);
+    core::Context context{*config, logger};
+    Invocation invocation{context, format};
+    auto outcome = selected.run(invocation);
+    std::cout << core::redact(
+        core::output::render(outcome.report, format, color_wanted(STDOUT_FILENO, global)));
+    std::cout.flush();
+    for (const auto& line : outcome.errors) {
+      logger.error(line);
+    }
+    return static_cast<int>(outcome.exit_code);
+  } catch (const core::Error& error) {
+    print_error_lines(error.what(), stderr_color);
+    return static_cast<int>(error.code());
+  } catch (const std::exception& error) {
+    print_error_lines(fmt::format("internal error: {}", error.what()), stderr_color);
+    return static_cast<int>(core::ExitCode::failed);
+  }
+}
+
+} // namespace golfops::cli

@@ -1,0 +1,30 @@
+#include "cli/register.hpp"
+
+#include <CLI/App.hpp>
+
+namespace golfops::commands {
+namespace config {
+void register_config(CLI::App& app, cli::Selected& selected);
+}
+namespace dev {
+void register_dev(CLI::App& app, cli::Selected& selected);
+}
+namespace health {
+void register_health(CLI::App& app, cli::Selected& selected);
+}
+namespace version {
+void register_version(CLI::App& app, cli::Selected& selected);
+}
+} // namespace golfops::commands
+
+namespace golfops::cli {
+
+void register_commands(CLI::App& app, Selected& selected) {
+  // One alphabetic block: every family golfops has.
+  commands::config::register_config(app, selected);
+  commands::dev::register_dev(app, selected);
+  commands::health::register_health(app, selected);
+  commands::version::register_version(app, selected);
+}
+
+} // namespace golfops::cli

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "core/context.hpp"
+#include "core/output/report.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace golfops::commands::dev {
+
+struct DevOptions {
+  std::filesystem::path state_dir; // empty: dev.state_dir or the default
+  bool purge = false;              // down: also delete the state directory
+};
+
+struct ServerState {
+  std::string name; // postgres | redis
+  std::string address;
+  int pid = 0;
+  bool running = false;
+};
+
+struct DevResult {
+  std::string action; // up | down | status
+  std::filesystem::path state_dir;
+  std::filesystem::path config_file;
+  std::string run_as; // the unprivileged user the servers run as, when started by root
+  std::vector<ServerState> servers;
+  bool already = false; // up: was already up; down: was already down
+};
+
+// Starts a throwaway PostgreSQL 15 and Redis on free 127.0.0.1 ports under the
+// state directory, with generated passwords, and writes a golfops.toml that
+// points at them. Idempotent: a second `up` reports the running servers.
+DevResult run_dev_up(const DevOptions& options, core::Context& context);
+// Stops the servers golfops started (by their recorded PIDs).
+DevResult run_dev_down(const DevOptions& options, core::Context& context);
+DevResult run_dev_status(const DevOptions& options, core::Context& context);
+
+core::output::Report render(const DevResult& result);
+
+} // namespace golfops::commands::dev

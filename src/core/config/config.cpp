@@ -1,0 +1,421 @@
+#include "core/config/config.hpp"
+
+#include "core/config/schema.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/pg/conninfo.hpp"
+#include "core/redact.hpp"
+#include "core/redis/endpoint.hpp"
+#include "core/strings.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace golfops::core::config {
+namespace {
+
+const Value& empty_value() {
+  static const Value k_empty;
+  return k_empty;
+}
+
+std::optional<std::string> lookup(const Environment& environment, const std::string& name) {
+  auto found = environment.find(name);
+  if (found == environment.end()) {
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+// The config file golfops reads, by DESIGN.md's discovery order.
+std::optional<std::filesystem::path> discover(const LoadOptions& options) {
+  auto must_exist = [](const std::filesystem::path& path, std::string_view how) {
+    if (!std::filesystem::exists(path)) {
+      throw_usage(fmt::format("{}: config file '{}' does not exist", how, path.string()));
+    }
+    return path;
+  };
+  if (options.config_file) {
+    return must_exist(*options.config_file, "--config");
+  }
+  if (auto named = lookup(options.environment, "GOLFOPS_CONFIG"); named && !named->empty()) {
+    return must_exist(*named, "GOLFOPS_CONFIG");
+  }
+  std::vector<std::filesystem::path> candidates{options.working_directory / "golfops.toml"};
+  if (auto xdg = lookup(options.environment, "XDG_CONFIG_HOME"); xdg && !xdg->empty()) {
+    candidates.push_back(std::filesystem::path(*xdg) / "golfops" / "config.toml");
+  } else if (auto home = lookup(options.environment, "HOME"); home && !home->empty()) {
+    candidates.push_back(std::filesystem::path(*home) / ".config" / "golfops" / "config.toml");
+  }
+  candidates.emplace_back("/etc/golfops/config.toml");
+  for (const auto& candidate : candidates) {
+    if (std::filesystem::is_regular_file(candidate)) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
+// Expands ${VAR} and ${VAR:-fallback}; "$${" stays a literal "${".
+std::string interpolate(const std::string& text,
+                        const Environment& environment,
+                        std::vector<std::string>& missing) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    if (text.compare(at, 3, "$${") == 0) {
+      out += "${";
+      at += 3;
+      continue;
+    }
+    if (text.compare(at, 2, "${") != 0) {
+      out += text[at++];
+      continue;
+    }
+    auto close = text.find('}', at + 2);
+    if (close == std::string::npos) {
+      out += text.substr(at);
+      break;
+    }
+    std::string inner = text.substr(at + 2, close - at - 2);
+    std::optional<std::string> fallback;
+    if (auto dash = inner.find(":-"); dash != std::string::npos) {
+      fallback = inner.substr(dash + 2);
+      inner.resize(dash);
+    }
+    auto found = lookup(environment, inner);
+    if (found && !found->empty()) {
+      out += *found;
+    } else if (fallback) {
+      out += *fallback;
+    } else {
+      missing.push_back(inner);
+    }
+    at = close + 1;
+  }
+  return out;
+}
+
+std::string location(const std::filesystem::path& file, const toml::node& node) {
+  return fmt::format("{}:{}", file.string(), node.source().begin.line);
+}
+
+std::string toml_text(const toml::node& node) {
+  if (auto text = node.as_string()) {
+    return text->get();
+  }
+  if (auto number = node.as_integer()) {
+    return std::to_string(number->get());
+  }
+  if (auto flag = node.as_boolean()) {
+    return flag->get() ? "true" : "false";
+  }
+  if (auto real = node.as_floating_point()) {
+    return fmt::format("{}", real->get());
+  }
+  return {};
+}
+
+bool type_fits(ValueType type, const toml::node& node) {
+  switch (type) {
+  case ValueType::integer:
+    return node.is_integer();
+  case ValueType::boolean:
+    return node.is_boolean();
+  case ValueType::size:
+    return node.is_integer() || node.is_string();
+  default:
+    return node.is_string();
+  }
+}
+
+std::string_view type_name(ValueType type) {
+  switch (type) {
+  case ValueType::integer:
+    return "an integer";
+  case ValueType::boolean:
+    return "true or false";
+  case ValueType::duration:
+    return "a duration string such as \"5s\"";
+  case ValueType::size:
+    return "a size such as \"10MiB\"";
+  default:
+    return "a string";
+  }
+}
+
+class FileReader {
+public:
+  FileReader(std::map<std::string, Value, std::less<>>& values,
+             std::vector<std::string>& problems,
+             const Environment& environment)
+      : m_values(values), m_problems(problems), m_environment(environment) {}
+
+  // Reads one section table ([database]) or dotted keys into values.
+  void read_table(const std::filesystem::path& file,
+                  const toml::table& table,
+                  const std::string& prefix,
+                  std::string_view profile_note) {
+    for (const auto& [raw_key, node] : table) {
+      if (prefix.empty() && raw_key.str() == "env") {
+        continue; // profiles, read separately
+      }
+      std::string key = prefix.empty() ? std::string(raw_key.str())
+                                       : prefix + "." + std::string(raw_key.str());
+      if (auto nested = node.as_table()) {
+        read_table(file, *nested, key, profile_note);
+        continue;
+      }
+      auto where = location(file, node);
+      const KeySpec* spec = find_key(key);
+      if (spec == nullptr) {
+        auto suggestion = closest_key(key);
+        m_problems.push_back(fmt::format("{}: unknown key '{}'{}",
+                                         where,
+                                         key,
+                                         suggestion.empty()
+                                             ? std::string()
+                                             : fmt::format(" (did you mean '{}'?)", suggestion)));
+        continue;
+      }
+      if (!type_fits(spec->type, node)) {
+        m_problems.push_back(
+            fmt::format("{}: {}: expected {}, got '{}'", where, key, type_name(spec->type),
+                        toml_text(node)));
+        continue;
+      }
+      std::string text = toml_text(node);
+      if (node.is_string()) {
+        std::vector<std::string> missing;
+        text = interpolate(text, m_environment, missing);
+        for (const auto& name : missing) {
+          m_problems.push_back(fmt::format(
+              "{}: {}: environment variable '{}' is not set (use ${{{}:-default}} for a fallback)",
+              where, key, name, name));
+        }
+      }
+      m_values[key] = Value{text, Source::file, where + std::string(profile_note)};
+    }
+  }
+
+private:
+  std::map<std::string, Value, std::less<>>& m_values;
+  std::vector<std::string>& m_problems;
+  const Environment& m_environment;
+};
+
+// Checks one value against its type; returns the problem or empty.
+std::string check_value(const KeySpec& spec, const Value& value) {
+  if (value.text.empty() && spec.type != ValueType::text) {
+    return {};
+  }
+  auto field = std::string(spec.name);
+  try {
+    switch (spec.type) {
+    case ValueType::duration:
+      parse_duration(value.text, field);
+      break;
+    case ValueType::size:
+      parse_size(value.text, field);
+      break;
+    case ValueType::integer: {
+      std::size_t used = 0;
+      std::stoll(value.text, &used);
+      if (used != value.text.size()) {
+        throw std::invalid_argument("trailing text");
+      }
+      break;
+    }
+    case ValueType::boolean:
+      if (value.text != "true" && value.text != "false") {
+        return fmt::format("{}: invalid value '{}' (expected true or false)", field, value.text);
+      }
+      break;
+    case ValueType::choice:
+      if (std::find(spec.choices.begin(), spec.choices.end(), value.text) == spec.choices.end()) {
+        std::vector<std::string> allowed(spec.choices.begin(), spec.choices.end());
+        return fmt::format(
+            "{}: invalid value '{}' (expected one of: {})", field, value.text, join(allowed, ", "));
+      }
+      break;
+    case ValueType::postgres_url:
+      pg::parse_conninfo(value.text, field);
+      break;
+    case ValueType::redis_url:
+      redis::parse_endpoint(value.text, field);
+      break;
+    case ValueType::text:
+    case ValueType::path:
+      break;
+    }
+  } catch (const Error& error) {
+    return error.what();
+  } catch (const std::exception&) {
+    return fmt::format("{}: invalid integer '{}'", field, value.text);
+  }
+  return {};
+}
+
+} // namespace
+
+std::string_view source_name(Source source) {
+  switch (source) {
+  case Source::default_value:
+    return "default";
+  case Source::file:
+    return "file";
+  case Source::environment:
+    return "env";
+  case Source::flag:
+    return "flag";
+  }
+  return "default";
+}
+
+Environment current_environment() {
+  Environment environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view variable(*entry);
+    auto equals = variable.find('=');
+    if (equals != std::string_view::npos) {
+      environment.emplace(variable.substr(0, equals), variable.substr(equals + 1));
+    }
+  }
+  return environment;
+}
+
+const Value& Config::value(std::string_view key) const {
+  auto found = m_values.find(key);
+  return found == m_values.end() ? empty_value() : found->second;
+}
+
+bool Config::is_set(std::string_view key) const {
+  return value(key).source != Source::default_value && !value(key).text.empty();
+}
+
+Milliseconds Config::duration(std::string_view key) const {
+  return parse_duration(text(key), key);
+}
+
+std::uint64_t Config::size(std::string_view key) const { return parse_size(text(key), key); }
+
+std::int64_t Config::integer(std::string_view key) const { return std::stoll(text(key)); }
+
+bool Config::boolean(std::string_view key) const { return text(key) == "true"; }
+
+const std::string& Config::password_from_file(std::string_view key) const {
+  static const std::string k_none;
+  auto found = m_password_files.find(key);
+  return found == m_password_files.end() ? k_none : found->second;
+}
+
+void Config::require_valid() const {
+  if (!m_problems.empty()) {
+    throw Error(ExitCode::usage, join(m_problems, "\n"));
+  }
+}
+
+Config load(const LoadOptions& options) {
+  Config config;
+  config.m_environment = options.environment;
+  config.m_profile = options.profile;
+  for (const auto& key : schema()) {
+    config.m_values[std::string(key.name)] =
+        Value{std::string(key.default_value), Source::default_value, "default"};
+  }
+
+  config.m_file = discover(options);
+  FileReader reader(config.m_values, config.m_problems, options.environment);
+  if (config.m_file) {
+    toml::table document;
+    try {
+      document = toml::parse_file(config.m_file->string());
+    } catch (const toml::parse_error& error) {
+      throw_usage(fmt::format("{}:{}:{}: invalid TOML: {}",
+                              config.m_file->string(),
+                              error.source().begin.line,
+                              error.source().begin.column,
+                              error.description()));
+    }
+    std::vector<std::string> profiles;
+    const toml::table* selected = nullptr;
+    for (const auto& [name, node] : document) {
+      if (name.str() != "env") {
+        continue;
+      }
+      if (auto table = node.as_table()) {
+        for (const auto& [profile, profile_node] : *table) {
+          profiles.emplace_back(profile.str());
+          if (profile.str() == options.profile) {
+            selected = profile_node.as_table();
+          }
+        }
+      }
+    }
+    reader.read_table(*config.m_file, document, "", "");
+    if (!options.profile.empty()) {
+      if (selected == nullptr) {
+        throw_usage(fmt::format("--env: no profile '{}' in {} (profiles: {})",
+                                options.profile,
+                                config.m_file->string(),
+                                profiles.empty() ? "none" : join(profiles, ", ")));
+      }
+      reader.read_table(
+          *config.m_file, *selected, "", fmt::format(" [env.{}]", options.profile));
+    }
+  } else if (!options.profile.empty()) {
+    throw_usage(fmt::format("--env: profile '{}' given but no config file was found",
+                            options.profile));
+  }
+
+  for (const auto& key : schema()) {
+    std::vector<std::string> names{environment_name(key.name)};
+    names.insert(names.end(), key.extra_environment.begin(), key.extra_environment.end());
+    for (const auto& name : names) {
+      if (auto found = lookup(options.environment, name); found && !found->empty()) {
+        config.m_values[std::string(key.name)] = Value{*found, Source::environment, name};
+        break;
+      }
+    }
+  }
+
+  for (const auto& [key, flag] : options.flags) {
+    config.m_values[key] = Value{flag.first, Source::flag, flag.second};
+  }
+
+  if (auto password = lookup(options.environment, "PGPASSWORD")) {
+    register_secret(*password);
+  }
+  for (const auto& key : schema()) {
+    const auto& value = config.value(key.name);
+    if (key.secret) {
+      register_secret(value.text);
+    }
+    auto problem = check_value(key, value);
+    if (!problem.empty()) {
+      config.m_problems.push_back(value.source == Source::default_value
+                                      ? problem
+                                      : fmt::format("{}: {}", value.origin, problem));
+      continue;
+    }
+    if (key.name.ends_with("password_file") && !value.text.empty()) {
+      try {
+        auto secret = read_file(value.text, key.name);
+        if (secret.ends_with('\n')) {
+          secret.pop_back();
+        }
+        register_secret(secret);
+        config.m_password_files[std::string(key.name)] = secret;
+      } catch (const Error& error) {
+        config.m_problems.push_back(fmt::format("{}: {}", value.origin, error.what()));
+      }
+    }
+  }
+  return config;
+}
+
+} // namespace golfops::core::config

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "core/units.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace golfops::core::config {
+
+// Where a value came from, in precedence order (later wins).
+enum class Source { default_value, file, environment, flag };
+
+std::string_view source_name(Source source);
+
+struct Value {
+  std::string text;
+  Source source = Source::default_value;
+  std::string origin; // "golfops.toml:12", "DATABASE_URL", "--database-url", "default"
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// This process's environment as a map (tests pass their own instead).
+Environment current_environment();
+
+struct LoadOptions {
+  std::optional<std::filesystem::path> config_file; // --config
+  std::string profile;                              // --env
+  std::map<std::string, std::pair<std::string, std::string>> flags; // key -> (value, "--flag")
+  Environment environment;
+  std::filesystem::path working_directory; // where ./golfops.toml is looked for
+};
+
+// The effective configuration: every schema key with its value and source,
+// plus every problem found while loading. Secrets found while loading
+// (passwords in URLs and password files) are registered for redaction.
+class Config {
+public:
+  const Value& value(std::string_view key) const;
+  const std::string& text(std::string_view key) const { return value(key).text; }
+  bool is_set(std::string_view key) const;
+  Milliseconds duration(std::string_view key) const;
+  std::uint64_t size(std::string_view key) const;
+  std::int64_t integer(std::string_view key) const;
+  bool boolean(std::string_view key) const;
+
+  // Contents of the file named by a *.password_file key (read once at load),
+  // with one trailing newline removed; empty when the key is unset.
+  const std::string& password_from_file(std::string_view key) const;
+
+  const std::optional<std::filesystem::path>& file() const { return m_file; }
+  const std::string& profile() const { return m_profile; }
+  const Environment& environment() const { return m_environment; }
+
+  // One line each: where, which key, the value, what is allowed.
+  const std::vector<std::string>& problems() const { return m_problems; }
+  // Throws Error(usage) with the problems when there are any.
+  void require_valid() const;
+
+private:
+  friend Config load(const LoadOptions& options);
+
+  std::map<std::string, Value, std::less<>> m_values;
+  std::map<std::string, std::string, std::less<>> m_password_files;
+  std::optional<std::filesystem::path> m_file;
+  std::string m_profile;
+  Environment m_environment;
+  std::vector<std::string> m_problems;
+};
+
+// Discovers and reads the config file, overlays the profile, the environment
+// and flags, and validates every value. Throws only for problems that stop
+// loading altogether (malformed TOML, a named config file that is missing);
+// value problems are collected in problems().
+Config load(const LoadOptions& options);
+
+} // namespace golfops::core::config

@@ -1,0 +1,99 @@
+#include "core/config/schema.hpp"
+
+#include "core/strings.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace golfops::core::config {
+namespace {
+
+const std::vector<KeySpec>& keys() {
+  static const std::vector<KeySpec> k_keys{
+      {.name = "database.url",
+       .type = ValueType::postgres_url,
+       .description = "PostgreSQL URL or key=value conninfo; libpq's PG* variables fill what it "
+                      "leaves out",
+       .extra_environment = {"DATABASE_URL"}},
+      {.name = "database.password_file",
+       .type = ValueType::path,
+       .description = "file holding the database password (Docker/Kubernetes secrets)"},
+      {.name = "database.connect_timeout",
+       .type = ValueType::duration,
+       .default_value = "5s",
+       .description = "time allowed to connect to PostgreSQL"},
+      {.name = "database.statement_timeout",
+       .type = ValueType::duration,
+       .default_value = "0",
+       .description = "server-side statement_timeout for golfops' sessions (0 = none)"},
+      {.name = "redis.url",
+       .type = ValueType::redis_url,
+       .description = "redis:// or rediss:// URL: [user][:password]@host[:port][/db]",
+       .extra_environment = {"REDIS_URL"}},
+      {.name = "redis.password_file",
+       .type = ValueType::path,
+       .description = "file holding the Redis password"},
+      {.name = "redis.connect_timeout",
+       .type = ValueType::duration,
+       .default_value = "5s",
+       .description = "time allowed to connect to Redis"},
+      {.name = "redis.command_timeout",
+       .type = ValueType::duration,
+       .default_value = "5s",
+       .description = "time allowed for one Redis command or pipeline"},
+      {.name = "redis.tls_ca_file",
+       .type = ValueType::path,
+       .description = "CA certificates for rediss:// (default: the system trust store)"},
+      {.name = "log.format",
+       .type = ValueType::choice,
+       .default_value = "text",
+       .description = "diagnostics on stderr as text lines or JSON objects",
+       .choices = {"text", "json"}},
+      {.name = "dev.state_dir",
+       .type = ValueType::path,
+       .description = "where `golfops dev up` keeps its throwaway servers (default: "
+                      "$XDG_STATE_HOME/golfops/dev, or /var/lib/golfops/dev for root)"},
+      {.name = "dev.postgres_bin_dir",
+       .type = ValueType::path,
+       .default_value = "/usr/lib/postgresql/15/bin",
+       .description = "directory holding initdb, pg_ctl and postgres for `golfops dev`"},
+      {.name = "dev.redis_server",
+       .type = ValueType::path,
+       .default_value = "redis-server",
+       .description = "the redis-server program for `golfops dev`"},
+  };
+  return k_keys;
+}
+
+} // namespace
+
+std::span<const KeySpec> schema() { return keys(); }
+
+const KeySpec* find_key(std::string_view name) {
+  for (const auto& key : keys()) {
+    if (key.name == name) {
+      return &key;
+    }
+  }
+  return nullptr;
+}
+
+std::string environment_name(std::string_view key) {
+  std::string name = "GOLFOPS_";
+  for (char c : key) {
+    name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+std::string_view closest_key(std::string_view name) {
+  std::vector<std::string_view> names;
+  for (const auto& key : keys()) {
+    names.push_back(key.name);
+  }
+  return closest_match(name, names);
+}
+
+} // namespace golfops::core::config

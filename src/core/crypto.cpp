@@ -1,0 +1,43 @@
+#include "core/crypto.hpp"
+
+#include "core/error.hpp"
+
+#include <array>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <vector>
+
+namespace golfops::core {
+namespace {
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char k_digits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(size * 2);
+  for (std::size_t index = 0; index < size; ++index) {
+    hex += k_digits[data[index] >> 4];
+    hex += k_digits[data[index] & 0xF];
+  }
+  return hex;
+}
+
+} // namespace
+
+std::string sha256_hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    throw_failed("SHA-256 failed");
+  }
+  return to_hex(digest.data(), length);
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) {
+    throw_failed("cannot read random bytes");
+  }
+  return to_hex(buffer.data(), buffer.size());
+}
+
+} // namespace golfops::core

@@ -1,0 +1,121 @@
+#include "core/fs.hpp"
+
+#include "core/error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace golfops::core {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+void write_all(int fd, std::string_view content, const std::filesystem::path& path) {
+  while (!content.empty()) {
+    auto written = ::write(fd, content.data(), content.size());
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw_failed(fmt::format("cannot write {}: {}", path.string(), errno_text()));
+    }
+    content.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+void fsync_directory(const std::filesystem::path& directory) {
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+} // namespace
+
+void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  auto directory = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  std::string temp = (directory / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+  int fd = ::mkstemp(temp.data());
+  if (fd < 0) {
+    throw_failed(fmt::format("cannot create a temporary file in {}: {}",
+                             directory.string(),
+                             errno_text()));
+  }
+  try {
+    if (::fchmod(fd, mode) != 0) {
+      throw_failed(fmt::format("cannot set the mode of {}: {}", temp, errno_text()));
+    }
+    write_all(fd, content, temp);
+    if (::fsync(fd) != 0) {
+      throw_failed(fmt::format("cannot fsync {}: {}", temp, errno_text()));
+    }
+    ::close(fd);
+    fd = -1;
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      throw_failed(fmt::format("cannot rename {} to {}: {}", temp, path.string(), errno_text()));
+    }
+  } catch (...) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    ::unlink(temp.c_str());
+    throw;
+  }
+  fsync_directory(directory);
+}
+
+std::string read_file(const std::filesystem::path& path, std::string_view field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw_usage(fmt::format("{}: cannot read '{}': {}", field, path.string(), errno_text()));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0) {
+    throw_failed(fmt::format("cannot open lock file {}: {}", path.string(), errno_text()));
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(5);
+  while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      ::close(m_fd);
+      throw_failed(fmt::format("cannot lock {}: {}", path.string(), errno_text()));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      char holder[32] = {};
+      auto length = ::pread(m_fd, holder, sizeof holder - 1, 0);
+      ::close(m_fd);
+      std::string pid = length > 0 ? std::string(holder, static_cast<std::size_t>(length)) : "?";
+      throw_refused(fmt::format("lock {} is held by pid {}", path.string(), pid));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(200));
+  }
+  auto pid = std::to_string(::getpid());
+  if (::ftruncate(m_fd, 0) == 0) {
+    write_all(m_fd, pid, path);
+  }
+}
+
+FileLock::~FileLock() {
+  if (m_fd >= 0) {
+    ::flock(m_fd, LOCK_UN);
+    ::close(m_fd);
+  }
+}
+
+} // namespace golfops::core

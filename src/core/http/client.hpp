@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/units.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace golfops::core::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+  Milliseconds connect_timeout{5000};
+  Milliseconds total_timeout{10000};
+  bool follow_redirects = false; // a redirect is an answer worth seeing, not following
+  bool verify_tls = true;
+};
+
+// Why a request got no HTTP answer.
+enum class Failure { none, dns, connect, tls, timeout, other };
+
+std::string_view failure_name(Failure failure);
+
+struct Response {
+  Failure failure = Failure::none;
+  std::string error; // set when failure != none
+  long status = 0;
+  Headers headers; // of the final response, names as sent
+  std::string body;
+  double seconds = 0; // total time
+  // Days until the server certificate expires (https only).
+  std::optional<double> certificate_days_left;
+
+  // The first header named `name` (case-insensitive).
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+// Runs one request. Transport failures are returned, not thrown.
+Response perform(const Request& request);
+
+// Runs all requests at once over libcurl's multi interface; responses in order.
+std::vector<Response> perform_all(const std::vector<Request>& requests);
+
+} // namespace golfops::core::http

@@ -1,0 +1,211 @@
+#include "core/redis/client.hpp"
+
+#include "core/config/config.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/redact.hpp"
+
+#include <array>
+#include <fmt/format.h>
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+
+namespace golfops::core::redis {
+namespace {
+
+Reply copy_reply(const redisReply* reply) {
+  Reply copy;
+  switch (reply->type) {
+  case REDIS_REPLY_STRING:
+    copy.type = Reply::Type::string;
+    copy.text.assign(reply->str, reply->len);
+    break;
+  case REDIS_REPLY_STATUS:
+    copy.type = Reply::Type::status;
+    copy.text.assign(reply->str, reply->len);
+    break;
+  case REDIS_REPLY_ERROR:
+    copy.type = Reply::Type::error;
+    copy.text.assign(reply->str, reply->len);
+    break;
+  case REDIS_REPLY_INTEGER:
+    copy.type = Reply::Type::integer;
+    copy.integer = reply->integer;
+    break;
+  case REDIS_REPLY_ARRAY:
+    copy.type = Reply::Type::array;
+    for (std::size_t index = 0; index < reply->elements; ++index) {
+      copy.elements.push_back(copy_reply(reply->element[index]));
+    }
+    break;
+  default:
+    copy.type = Reply::Type::nil;
+  }
+  return copy;
+}
+
+std::string sha1_hex(const std::string& text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha1(), nullptr);
+  std::string hex;
+  for (unsigned int index = 0; index < length; ++index) {
+    hex += fmt::format("{:02x}", digest[index]);
+  }
+  return hex;
+}
+
+std::string encode(const Command& command) {
+  std::vector<const char*> arguments;
+  std::vector<size_t> lengths;
+  for (const auto& argument : command) {
+    arguments.push_back(argument.data());
+    lengths.push_back(argument.size());
+  }
+  char* formatted = nullptr;
+  int length = redisFormatCommandArgv(
+      &formatted, static_cast<int>(arguments.size()), arguments.data(), lengths.data());
+  if (length < 0) {
+    throw_failed("cannot encode a Redis command");
+  }
+  std::string out(formatted, static_cast<std::size_t>(length));
+  redisFreeCommand(formatted);
+  return out;
+}
+
+} // namespace
+
+struct Client::Reader {
+  redisReader* reader = redisReaderCreate();
+  ~Reader() { redisReaderFree(reader); }
+};
+
+Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
+
+Settings settings_from(const config::Config& config) {
+  Settings settings;
+  settings.endpoint = parse_endpoint(config.text("redis.url"), "redis.url");
+  settings.connect_timeout = config.duration("redis.connect_timeout");
+  settings.command_timeout = config.duration("redis.command_timeout");
+  settings.tls_ca_file = config.text("redis.tls_ca_file");
+  std::string password = config.password_from_file("redis.password_file");
+  if (settings.endpoint.password_file) {
+    if (!password.empty()) {
+      throw_usage("redis.url: ?password_file= and redis.password_file are both set; keep one");
+    }
+    password = read_file(*settings.endpoint.password_file, "redis.url password_file");
+    if (password.ends_with('\n')) {
+      password.pop_back();
+    }
+    register_secret(password);
+  }
+  if (!password.empty()) {
+    if (!settings.endpoint.password.empty()) {
+      throw_usage("redis.url: the URL carries a password and a password file is set; keep one");
+    }
+    settings.endpoint.password = password;
+  }
+  return settings;
+}
+
+Client::Client(const Settings& settings)
+    : m_address(settings.endpoint.address()), m_command_timeout(settings.command_timeout),
+      m_reader(std::make_unique<Reader>()) {
+  const auto& endpoint = settings.endpoint;
+  try {
+    net::TlsOptions tls{endpoint.tls, endpoint.host, settings.tls_ca_file};
+    m_stream = std::make_unique<net::Stream>(
+        endpoint.host, endpoint.port, tls, net::deadline_after(settings.connect_timeout));
+  } catch (const net::NetError& error) {
+    throw_unreachable(fmt::format("cannot connect to Redis at {}: {}", m_address, redact(error.what())));
+  }
+  std::vector<Command> handshake;
+  if (!endpoint.password.empty()) {
+    handshake.push_back(endpoint.user.empty() ? Command{"AUTH", endpoint.password}
+                                              : Command{"AUTH", endpoint.user, endpoint.password});
+  }
+  if (endpoint.database != 0) {
+    handshake.push_back({"SELECT", std::to_string(endpoint.database)});
+  }
+  if (handshake.empty()) {
+    return;
+  }
+  for (const auto& reply : pipeline(handshake)) {
+    if (reply.is_error()) {
+      // AUTH errors name no secret; SELECT errors name the index.
+      throw_unreachable(fmt::format("Redis at {} refused the connection: {}", m_address,
+                                    redact(reply.text)));
+    }
+  }
+}
+
+Client::~Client() = default;
+
+std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
+  std::string request;
+  for (const auto& command : commands) {
+    request += encode(command);
+  }
+  auto deadline = net::deadline_after(m_command_timeout);
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  try {
+    m_stream->write_all(request, deadline);
+    std::array<char, 16384> buffer;
+    while (replies.size() < commands.size()) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(m_reader->reader, &raw) != REDIS_OK) {
+        throw_failed(fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
+      }
+      if (raw != nullptr) {
+        std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
+            static_cast<redisReply*>(raw), &freeReplyObject);
+        replies.push_back(copy_reply(reply.get()));
+        continue;
+      }
+      auto count = m_stream->read_some(buffer.data(), buffer.size(), deadline);
+      redisReaderFeed(m_reader->reader, buffer.data(), count);
+    }
+  } catch (const net::NetError& error) {
+    throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()));
+  }
+  return replies;
+}
+
+Reply Client::command(const Command& command) {
+  auto reply = std::move(exchange({command}).front());
+  if (reply.is_error()) {
+    throw_failed(fmt::format("Redis at {}: {}: {}", m_address, command.front(), redact(reply.text)));
+  }
+  return reply;
+}
+
+std::vector<Reply> Client::pipeline(const std::vector<Command>& commands) {
+  if (commands.empty()) {
+    return {};
+  }
+  return exchange(commands);
+}
+
+Reply Client::eval(const Script& script,
+                   const std::vector<std::string>& keys,
+                   const std::vector<std::string>& arguments) {
+  auto build = [&](const std::string& verb, const std::string& body) {
+    Command command{verb, body, std::to_string(keys.size())};
+    command.insert(command.end(), keys.begin(), keys.end());
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    return command;
+  };
+  auto reply = std::move(exchange({build("EVALSHA", script.sha1)}).front());
+  if (reply.is_error() && reply.text.starts_with("NOSCRIPT")) {
+    // EVAL also caches the script, so the next EVALSHA succeeds.
+    reply = std::move(exchange({build("EVAL", script.source)}).front());
+  }
+  if (reply.is_error()) {
+    throw_failed(fmt::format("Redis at {}: script {}: {}", m_address, script.sha1.substr(0, 12),
+                             redact(reply.text)));
+  }
+  return reply;
+}
+
+} // namespace golfops::core::redis

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace golfops::core {
+
+// Edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` when it is close enough to be a likely typo
+// (at most a third of the word differs), else empty.
+std::string_view closest_match(std::string_view word, std::span<const std::string_view> candidates);
+
+std::vector<std::string> split(std::string_view text, char separator);
+
+std::string join(std::span<const std::string> parts, std::string_view separator);
+
+} // namespace golfops::core

@@ -1,0 +1,183 @@
+#include "core/config/config.hpp"
+#include "core/config/schema.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/redact.hpp"
+#include "temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace golfops::core;
+using namespace golfops::core::config;
+using golfops::test::TempDir;
+
+namespace {
+
+LoadOptions options_in(const TempDir& dir, Environment environment = {}) {
+  LoadOptions options;
+  options.working_directory = dir.path();
+  environment.emplace("HOME", (dir / "home").string());
+  options.environment = std::move(environment);
+  return options;
+}
+
+bool has_problem(const Config& config, std::string_view text) {
+  for (const auto& problem : config.problems()) {
+    if (problem.find(text) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("config: defaults when nothing is configured") {
+  TempDir dir;
+  auto config = load(options_in(dir));
+  CHECK_FALSE(config.file());
+  CHECK(config.problems().empty());
+  CHECK(config.duration("database.connect_timeout").count() == 5000);
+  CHECK(config.value("database.connect_timeout").source == Source::default_value);
+  CHECK_FALSE(config.is_set("database.url"));
+}
+
+TEST_CASE("config: precedence flag > environment > file > default") {
+  TempDir dir;
+  atomic_write(dir / "golfops.toml",
+               "[database]\nurl = \"postgres://file@h/db\"\nconnect_timeout = \"3s\"\n"
+               "statement_timeout = \"10s\"\n");
+  auto options = options_in(dir, {{"DATABASE_URL", "postgres://env@h/db"},
+                                  {"GOLFOPS_DATABASE_CONNECT_TIMEOUT", "4s"}});
+  options.flags["database.url"] = {"postgres://flag@h/db", "--database-url"};
+  auto config = load(options);
+  REQUIRE(config.problems().empty());
+  CHECK(config.text("database.url") == "postgres://flag@h/db");
+  CHECK(config.value("database.url").source == Source::flag);
+  CHECK(config.duration("database.connect_timeout").count() == 4000);
+  CHECK(config.value("database.connect_timeout").origin == "GOLFOPS_DATABASE_CONNECT_TIMEOUT");
+  CHECK(config.duration("database.statement_timeout").count() == 10000);
+  CHECK(config.value("database.statement_timeout").source == Source::file);
+  CHECK(config.value("database.statement_timeout").origin.ends_with("golfops.toml:4"));
+}
+
+TEST_CASE("config: discovery order") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "home/.config/golfops");
+  atomic_write(dir / "home/.config/golfops/config.toml", "[redis]\nurl = \"redis://xdg:1/0\"\n");
+  SUBCASE("XDG default home config") {
+    auto config = load(options_in(dir));
+    CHECK(config.text("redis.url") == "redis://xdg:1/0");
+  }
+  SUBCASE("./golfops.toml before the user config") {
+    atomic_write(dir / "golfops.toml", "[redis]\nurl = \"redis://cwd:1/0\"\n");
+    CHECK(load(options_in(dir)).text("redis.url") == "redis://cwd:1/0");
+  }
+  SUBCASE("GOLFOPS_CONFIG before ./golfops.toml, and it must exist") {
+    atomic_write(dir / "golfops.toml", "[redis]\nurl = \"redis://cwd:1/0\"\n");
+    atomic_write(dir / "named.toml", "[redis]\nurl = \"redis://named:1/0\"\n");
+    auto named = load(options_in(dir, {{"GOLFOPS_CONFIG", (dir / "named.toml").string()}}));
+    CHECK(named.text("redis.url") == "redis://named:1/0");
+    CHECK_THROWS_AS(load(options_in(dir, {{"GOLFOPS_CONFIG", (dir / "nope.toml").string()}})),
+                    Error);
+  }
+  SUBCASE("--config must exist") {
+    auto options = options_in(dir);
+    options.config_file = dir / "missing.toml";
+    CHECK_THROWS_WITH_AS(load(options), doctest::Contains("missing.toml"), Error);
+  }
+}
+
+TEST_CASE("config: profiles") {
+  TempDir dir;
+  atomic_write(dir / "golfops.toml",
+               "[database]\nurl = \"postgres://base@h/db\"\nconnect_timeout = \"3s\"\n\n"
+               "[env.staging.database]\nurl = \"postgres://staging@h/db\"\n");
+  auto options = options_in(dir);
+  options.profile = "staging";
+  auto config = load(options);
+  REQUIRE(config.problems().empty());
+  CHECK(config.text("database.url") == "postgres://staging@h/db");
+  CHECK(config.value("database.url").origin.find("[env.staging]") != std::string::npos);
+  CHECK(config.duration("database.connect_timeout").count() == 3000);
+  options.profile = "prod";
+  CHECK_THROWS_WITH_AS(load(options), doctest::Contains("profiles: staging"), Error);
+}
+
+TEST_CASE("config: interpolation") {
+  TempDir dir;
+  atomic_write(dir / "golfops.toml",
+               "[database]\nurl = \"postgres://app@${DB_HOST}/db\"\n"
+               "connect_timeout = \"${TIMEOUT:-7s}\"\n[redis]\nurl = \"redis://${MISSING}/0\"\n");
+  auto config = load(options_in(dir, {{"DB_HOST", "db.internal"}}));
+  CHECK(config.text("database.url") == "postgres://app@db.internal/db");
+  CHECK(config.duration("database.connect_timeout").count() == 7000);
+  CHECK(has_problem(config, "environment variable 'MISSING' is not set"));
+}
+
+TEST_CASE("config: bad input is named by file:line, key, value and what is allowed") {
+  TempDir dir;
+  SUBCASE("malformed TOML") {
+    atomic_write(dir / "golfops.toml", "[database]\nurl = \"unterminated\n");
+    try {
+      load(options_in(dir));
+      FAIL("parsed malformed TOML");
+    } catch (const Error& error) {
+      CHECK(error.code() == ExitCode::usage);
+      CHECK(std::string(error.what()).find("golfops.toml:2:") != std::string::npos);
+    }
+  }
+  SUBCASE("unknown key with a suggestion") {
+    atomic_write(dir / "golfops.toml", "[database]\nulr = \"x\"\n");
+    auto config = load(options_in(dir));
+    CHECK(has_problem(config, "golfops.toml:2: unknown key 'database.ulr' (did you mean 'database.url'?)"));
+    CHECK_THROWS_AS(config.require_valid(), Error);
+  }
+  SUBCASE("unknown section") {
+    atomic_write(dir / "golfops.toml", "[databse]\nurl = \"x\"\n");
+    CHECK(has_problem(load(options_in(dir)), "unknown key 'databse.url'"));
+  }
+  SUBCASE("wrong type") {
+    atomic_write(dir / "golfops.toml", "[database]\nconnect_timeout = 5\n");
+    CHECK(has_problem(load(options_in(dir)), "database.connect_timeout: expected a duration"));
+  }
+  SUBCASE("invalid duration from the environment") {
+    auto config = load(options_in(dir, {{"GOLFOPS_REDIS_COMMAND_TIMEOUT", "soon"}}));
+    CHECK(has_problem(config, "GOLFOPS_REDIS_COMMAND_TIMEOUT: redis.command_timeout: invalid duration 'soon'"));
+  }
+  SUBCASE("invalid choice") {
+    auto config = load(options_in(dir, {{"GOLFOPS_LOG_FORMAT", "xml"}}));
+    CHECK(has_problem(config, "expected one of: text, json"));
+  }
+  SUBCASE("invalid URLs, password redacted") {
+    auto config = load(options_in(dir, {{"DATABASE_URL", "postgres://u:pw-in-url@h:notaport/db"},
+                                        {"REDIS_URL", "http://:topsecret@h/0"}}));
+    CHECK(has_problem(config, "database.url: invalid PostgreSQL connection string"));
+    CHECK(has_problem(config, "redis.url: invalid Redis URL"));
+    for (const auto& problem : config.problems()) {
+      CHECK(problem.find("pw-in-url") == std::string::npos);
+      CHECK(problem.find("topsecret") == std::string::npos);
+    }
+  }
+  SUBCASE("missing password file") {
+    atomic_write(dir / "golfops.toml", "[database]\npassword_file = \"/nonexistent/secret\"\n");
+    CHECK(has_problem(load(options_in(dir)), "database.password_file: cannot read '/nonexistent/secret'"));
+  }
+}
+
+TEST_CASE("config: password_file contents are read and registered as secrets") {
+  TempDir dir;
+  atomic_write(dir / "pw", "file-secret-xyz\n", 0600);
+  atomic_write(dir / "golfops.toml", "[database]\npassword_file = \"" + (dir / "pw").string() + "\"\n");
+  auto config = load(options_in(dir));
+  REQUIRE(config.problems().empty());
+  CHECK(config.password_from_file("database.password_file") == "file-secret-xyz");
+  CHECK(redact("leak file-secret-xyz") == "leak ******");
+}
+
+TEST_CASE("config: schema") {
+  CHECK(environment_name("database.connect_timeout") == "GOLFOPS_DATABASE_CONNECT_TIMEOUT");
+  CHECK(find_key("redis.url") != nullptr);
+  CHECK(find_key("redis.nope") == nullptr);
+  CHECK(closest_key("redis.ulr") == "redis.url");
+}

@@ -1,0 +1,59 @@
+#include "core/output/log.hpp"
+#include "core/output/report.hpp"
+#include "core/redact.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using namespace golfops::core;
+using namespace golfops::core::output;
+
+TEST_CASE("output::Table aligns columns") {
+  Table table({"check", "latency"});
+  table.align_right(1);
+  table.add_row({{"postgres"}, {"1.2 ms"}});
+  table.add_row({{"redis"}, {"12.5 ms"}});
+  CHECK(table.render(false) == "check     latency\n"
+                               "postgres   1.2 ms\n"
+                               "redis     12.5 ms\n");
+  CHECK(table.render(true).find("\033[") != std::string::npos);
+}
+
+TEST_CASE("output::render") {
+  Report report;
+  report.json = {{"status", "pass"}};
+  Table table({"a"});
+  table.add_row({{"x"}});
+  report.tables.push_back(table);
+  report.notes.push_back("done");
+  CHECK(nlohmann::json::parse(render(report, Format::json, false))["status"] == "pass");
+  CHECK(render(report, Format::table, false) == "a\nx\n\ndone\n");
+  report.text = "raw";
+  CHECK(render(report, Format::json, false) == "raw");
+}
+
+TEST_CASE("output::Logger") {
+  std::ostringstream stream;
+  register_secret("log-secret-123");
+  SUBCASE("text, verbosity and redaction") {
+    Logger logger(stream, LogFormat::text, Verbosity::normal, false);
+    logger.debug("hidden");
+    logger.info("shown log-secret-123");
+    CHECK(stream.str() == "golfops: info: shown ******\n");
+  }
+  SUBCASE("quiet keeps warnings and errors") {
+    Logger logger(stream, LogFormat::text, Verbosity::quiet, false);
+    logger.info("hidden");
+    logger.warning("kept");
+    CHECK(stream.str() == "golfops: warning: kept\n");
+  }
+  SUBCASE("json lines") {
+    Logger logger(stream, LogFormat::json, Verbosity::verbose, false);
+    logger.debug("one");
+    auto line = nlohmann::json::parse(stream.str());
+    CHECK(line["level"] == "debug");
+    CHECK(line["message"] == "one");
+    CHECK(line["time"].get<std::string>().ends_with("Z"));
+  }
+}
