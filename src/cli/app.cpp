@@ -15,17 +15,18 @@
 #include <CLI/Formatter.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
-#include <optional>
 #include <fmt/format.h>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace golfops::cli {
 namespace {
 
 void add_global_options(CLI::App& app, GlobalOptions& global) {
-  app.add_option("--config", global.config_file, "Config file (default: discovered, see docs/config.md)");
+  app.add_option(
+      "--config", global.config_file, "Config file (default: discovered, see docs/config.md)");
   app.add_option("--env", global.profile, "Use the [env.NAME] profile of the config file");
   app.add_option("-o,--output", global.output, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
@@ -182,7 +183,8 @@ int main(int argc, char** argv) {
     auto verbosity = global.verbose ? core::output::Verbosity::verbose
                      : global.quiet ? core::output::Verbosity::quiet
                                     : core::output::Verbosity::normal;
-    auto format = global.output == "json" ? core::output::Format::json : core::output::Format::table;
+    auto format =
+        global.output == "json" ? core::output::Format::json : core::output::Format::table;
     std::optional<core::config::Config> config;
     if (selected.needs_config) {
       config = load_config(global, selected);

@@ -6,12 +6,13 @@
 
 namespace golfops::cli {
 
-const char* const k_exit_status_help = "EXIT STATUS:\n"
-                                       "  0  success\n"
-                                       "  1  the operation ran and failed\n"
-                                       "  2  usage or configuration error\n"
-                                       "  3  a dependency (database, Redis, HTTP target) is unreachable\n"
-                                       "  4  refused for safety (needs --yes, lock held, target not empty)";
+const char* const k_exit_status_help =
+    "EXIT STATUS:\n"
+    "  0  success\n"
+    "  1  the operation ran and failed\n"
+    "  2  usage or configuration error\n"
+    "  3  a dependency (database, Redis, HTTP target) is unreachable\n"
+    "  4  refused for safety (needs --yes, lock held, target not empty)";
 
 namespace {
 
@@ -25,9 +26,8 @@ std::vector<Node> visible_commands(const CLI::App& root) {
   std::function<void(const CLI::App*, std::vector<std::string>)> walk =
       [&](const CLI::App* app, std::vector<std::string> path) {
         nodes.push_back({path, app});
-        for (const auto* sub : app->get_subcommands([](const CLI::App* candidate) {
-               return !candidate->get_group().empty();
-             })) {
+        for (const auto* sub : app->get_subcommands(
+                 [](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
           auto child = path;
           child.push_back(sub->get_name());
           walk(sub, child);
@@ -72,7 +72,8 @@ std::string bash_script(const CLI::App& root) {
       options.insert(options.end(), globals.begin(), globals.end());
     }
     words.insert(words.end(), options.begin(), options.end());
-    cases += fmt::format("    \"{}\") words=\"{}\" ;;\n", fmt::join(node.path, " "), fmt::join(words, " "));
+    cases += fmt::format(
+        "    \"{}\") words=\"{}\" ;;\n", fmt::join(node.path, " "), fmt::join(words, " "));
   }
   return fmt::format(R"(# bash completion for golfops (generated from its CLI definitions)
 _golfops() {{
@@ -180,12 +181,13 @@ std::string completion_script(const CLI::App& app, const std::string& shell) {
 }
 
 std::string man_page(const CLI::App& app, const std::string& version) {
-  std::string out = fmt::format(".TH GOLFOPS 1 \"\" \"golfops {}\" \"User Commands\"\n"
-                                ".SH NAME\ngolfops \\- {}\n"
-                                ".SH SYNOPSIS\n.B golfops\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR "
-                                "[\\fIOPTIONS\\fR]\n",
-                                version,
-                                roff_escape(app.get_description()));
+  std::string out =
+      fmt::format(".TH GOLFOPS 1 \"\" \"golfops {}\" \"User Commands\"\n"
+                  ".SH NAME\ngolfops \\- {}\n"
+                  ".SH SYNOPSIS\n.B golfops\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR "
+                  "[\\fIOPTIONS\\fR]\n",
+                  version,
+                  roff_escape(app.get_description()));
   auto options_section = [&](const CLI::App* command) {
     std::string text;
     for (const auto* option : command->get_options()) {

@@ -16,7 +16,9 @@
 namespace golfops::core {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 void write_all(int fd, std::string_view content, const std::filesystem::path& path) {
   while (!content.empty()) {
@@ -46,9 +48,8 @@ void atomic_write(const std::filesystem::path& path, std::string_view content, m
   std::string temp = (directory / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
   int fd = ::mkstemp(temp.data());
   if (fd < 0) {
-    throw_failed(fmt::format("cannot create a temporary file in {}: {}",
-                             directory.string(),
-                             errno_text()));
+    throw_failed(
+        fmt::format("cannot create a temporary file in {}: {}", directory.string(), errno_text()));
   }
   try {
     if (::fchmod(fd, mode) != 0) {

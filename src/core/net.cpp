@@ -110,7 +110,8 @@ Stream::Stream(const std::string& host, int port, const TlsOptions& tls, Deadlin
     break;
   }
   if (m_fd < 0) {
-    throw NetError(Failure::connect, fmt::format("cannot connect to {}: {}", m_address, last_error));
+    throw NetError(Failure::connect,
+                   fmt::format("cannot connect to {}: {}", m_address, last_error));
   }
   int one = 1;
   ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -124,9 +125,10 @@ Stream::Stream(const std::string& host, int port, const TlsOptions& tls, Deadlin
     throw NetError(Failure::tls, ssl_error_text());
   }
   SSL_CTX_set_verify(m_tls->context, SSL_VERIFY_PEER, nullptr);
-  bool trusted = tls.ca_file.empty()
-                     ? SSL_CTX_set_default_verify_paths(m_tls->context) == 1
-                     : SSL_CTX_load_verify_locations(m_tls->context, tls.ca_file.c_str(), nullptr) == 1;
+  bool trusted =
+      tls.ca_file.empty()
+          ? SSL_CTX_set_default_verify_paths(m_tls->context) == 1
+          : SSL_CTX_load_verify_locations(m_tls->context, tls.ca_file.c_str(), nullptr) == 1;
   if (!trusted) {
     throw NetError(Failure::tls, fmt::format("cannot load CA certificates: {}", ssl_error_text()));
   }
@@ -172,7 +174,8 @@ void Stream::wait(bool for_write, Deadline deadline, std::string_view what) {
       throw NetError(Failure::timeout, fmt::format("{} with {} timed out", what, m_address));
     }
     if (errno != EINTR) {
-      throw NetError(Failure::io, fmt::format("{} with {}: {}", what, m_address, std::strerror(errno)));
+      throw NetError(Failure::io,
+                     fmt::format("{} with {}: {}", what, m_address, std::strerror(errno)));
     }
   }
 }
@@ -227,8 +230,9 @@ std::size_t Stream::read_some(char* buffer, std::size_t size, Deadline deadline)
       }
       if (count <= 0) {
         throw NetError(Failure::io,
-                       count == 0 ? fmt::format("{} closed the connection", m_address)
-                                  : fmt::format("read from {}: {}", m_address, std::strerror(errno)));
+                       count == 0
+                           ? fmt::format("{} closed the connection", m_address)
+                           : fmt::format("read from {}: {}", m_address, std::strerror(errno)));
       }
     }
     return static_cast<std::size_t>(count);

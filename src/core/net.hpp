@@ -19,8 +19,8 @@ inline Deadline deadline_after(Milliseconds timeout) {
 
 struct TlsOptions {
   bool enabled = false;
-  std::string server_name;   // SNI and certificate host check
-  std::string ca_file;       // empty: the system trust store
+  std::string server_name; // SNI and certificate host check
+  std::string ca_file;     // empty: the system trust store
 };
 
 // Why a connection attempt failed, so callers can report a fixed reason.

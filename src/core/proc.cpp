@@ -108,9 +108,8 @@ void pump(Pipe& input,
     drain(fds[0], output, result.standard_output);
     drain(fds[1], error, result.standard_error);
     if (fds[2].fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      auto count = ::write(input.write_end,
-                           input_data.data() + input_offset,
-                           input_data.size() - input_offset);
+      auto count = ::write(
+          input.write_end, input_data.data() + input_offset, input_data.size() - input_offset);
       if (count > 0) {
         input_offset += static_cast<std::size_t>(count);
       }

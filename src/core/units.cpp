@@ -67,8 +67,8 @@ constexpr std::array k_size_units{Unit{"", 1.0},
                                   Unit{"TiB", 1099511627776.0}};
 
 [[noreturn]] void invalid_duration(std::string_view field, std::string_view text) {
-  throw_usage(fmt::format(
-      "{}: invalid duration '{}' (expected e.g. 250ms, 5s, 5m, 1h30m)", field, text));
+  throw_usage(
+      fmt::format("{}: invalid duration '{}' (expected e.g. 250ms, 5s, 5m, 1h30m)", field, text));
 }
 
 [[noreturn]] void invalid_size(std::string_view field, std::string_view text) {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <doctest/doctest.h>
 #include <cstdlib>
+#include <doctest/doctest.h>
 #include <exception>
 #include <filesystem>
 #include <string>
@@ -15,8 +15,7 @@ namespace golfops::test {
 class TempDir {
 public:
   TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "golfops-unit-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "golfops-unit-XXXXXX").string();
     m_path = ::mkdtemp(pattern.data());
   }
   ~TempDir() {

@@ -47,8 +47,8 @@ TEST_CASE("config: precedence flag > environment > file > default") {
   atomic_write(dir / "golfops.toml",
                "[database]\nurl = \"postgres://file@h/db\"\nconnect_timeout = \"3s\"\n"
                "statement_timeout = \"10s\"\n");
-  auto options = options_in(dir, {{"DATABASE_URL", "postgres://env@h/db"},
-                                  {"GOLFOPS_DATABASE_CONNECT_TIMEOUT", "4s"}});
+  auto options = options_in(
+      dir, {{"DATABASE_URL", "postgres://env@h/db"}, {"GOLFOPS_DATABASE_CONNECT_TIMEOUT", "4s"}});
   options.flags["database.url"] = {"postgres://flag@h/db", "--database-url"};
   auto config = load(options);
   REQUIRE(config.problems().empty());
@@ -130,7 +130,8 @@ TEST_CASE("config: bad input is named by file:line, key, value and what is allow
   SUBCASE("unknown key with a suggestion") {
     atomic_write(dir / "golfops.toml", "[database]\nulr = \"x\"\n");
     auto config = load(options_in(dir));
-    CHECK(has_problem(config, "golfops.toml:2: unknown key 'database.ulr' (did you mean 'database.url'?)"));
+    CHECK(has_problem(config,
+                      "golfops.toml:2: unknown key 'database.ulr' (did you mean 'database.url'?)"));
     CHECK_THROWS_AS(config.require_valid(), Error);
   }
   SUBCASE("unknown section") {
@@ -143,15 +144,17 @@ TEST_CASE("config: bad input is named by file:line, key, value and what is allow
   }
   SUBCASE("invalid duration from the environment") {
     auto config = load(options_in(dir, {{"GOLFOPS_REDIS_COMMAND_TIMEOUT", "soon"}}));
-    CHECK(has_problem(config, "GOLFOPS_REDIS_COMMAND_TIMEOUT: redis.command_timeout: invalid duration 'soon'"));
+    CHECK(has_problem(
+        config, "GOLFOPS_REDIS_COMMAND_TIMEOUT: redis.command_timeout: invalid duration 'soon'"));
   }
   SUBCASE("invalid choice") {
     auto config = load(options_in(dir, {{"GOLFOPS_LOG_FORMAT", "xml"}}));
     CHECK(has_problem(config, "expected one of: text, json"));
   }
   SUBCASE("invalid URLs, password redacted") {
-    auto config = load(options_in(dir, {{"DATABASE_URL", "postgres://u:pw-in-url@h:notaport/db"},
-                                        {"REDIS_URL", "http://:topsecret@h/0"}}));
+    auto config = load(options_in(dir,
+                                  {{"DATABASE_URL", "postgres://u:pw-in-url@h:notaport/db"},
+                                   {"REDIS_URL", "http://:topsecret@h/0"}}));
     CHECK(has_problem(config, "database.url: invalid PostgreSQL connection string"));
     CHECK(has_problem(config, "redis.url: invalid Redis URL"));
     for (const auto& problem : config.problems()) {
@@ -161,14 +164,16 @@ TEST_CASE("config: bad input is named by file:line, key, value and what is allow
   }
   SUBCASE("missing password file") {
     atomic_write(dir / "golfops.toml", "[database]\npassword_file = \"/nonexistent/secret\"\n");
-    CHECK(has_problem(load(options_in(dir)), "database.password_file: cannot read '/nonexistent/secret'"));
+    CHECK(has_problem(load(options_in(dir)),
+                      "database.password_file: cannot read '/nonexistent/secret'"));
   }
 }
 
 TEST_CASE("config: password_file contents are read and registered as secrets") {
   TempDir dir;
   atomic_write(dir / "pw", "file-secret-xyz\n", 0600);
-  atomic_write(dir / "golfops.toml", "[database]\npassword_file = \"" + (dir / "pw").string() + "\"\n");
+  atomic_write(dir / "golfops.toml",
+               "[database]\npassword_file = \"" + (dir / "pw").string() + "\"\n");
   auto config = load(options_in(dir));
   REQUIRE(config.problems().empty());
   CHECK(config.password_from_file("database.password_file") == "file-secret-xyz");

@@ -21,8 +21,8 @@ TEST_CASE("pg::parse_conninfo") {
     CHECK(pg::describe_target(info) == "db.example:6432/golf");
   }
   SUBCASE("password_file is golfops' own parameter") {
-    auto info = pg::parse_conninfo("postgresql://app@h/db?password_file=/run/secrets/pg&sslmode=disable",
-                                   "database.url");
+    auto info = pg::parse_conninfo(
+        "postgresql://app@h/db?password_file=/run/secrets/pg&sslmode=disable", "database.url");
     CHECK(info.password_file == "/run/secrets/pg");
     CHECK(info.get("sslmode") == "disable");
   }
@@ -48,7 +48,8 @@ TEST_CASE("pg::parse_conninfo") {
 
 TEST_CASE("redis::parse_endpoint") {
   SUBCASE("password-only AUTH with an empty user") {
-    auto endpoint = redis::parse_endpoint("redis://:r3dis-secret@cache.example:6380/2", "redis.url");
+    auto endpoint =
+        redis::parse_endpoint("redis://:r3dis-secret@cache.example:6380/2", "redis.url");
     CHECK_FALSE(endpoint.tls);
     CHECK(endpoint.host == "cache.example");
     CHECK(endpoint.port == 6380);
@@ -65,7 +66,8 @@ TEST_CASE("redis::parse_endpoint") {
     CHECK(endpoint.database == 0);
   }
   SUBCASE("IPv6 and password_file") {
-    auto endpoint = redis::parse_endpoint("redis://[::1]:7000/0?password_file=/run/secrets/r", "redis.url");
+    auto endpoint =
+        redis::parse_endpoint("redis://[::1]:7000/0?password_file=/run/secrets/r", "redis.url");
     CHECK(endpoint.host == "::1");
     CHECK(endpoint.address() == "[::1]:7000");
     CHECK(endpoint.password_file == "/run/secrets/r");
@@ -74,7 +76,8 @@ TEST_CASE("redis::parse_endpoint") {
     for (auto bad : {"http://h:1/0", "redis://h:1/zero", "redis://:pw@h/0?db=1", "not a url"}) {
       CAPTURE(bad);
       CHECK_THROWS_WITH_AS(redis::parse_endpoint(bad, "redis.url"),
-                           doctest::Contains("redis.url: invalid Redis URL"), Error);
+                           doctest::Contains("redis.url: invalid Redis URL"),
+                           Error);
     }
   }
 }

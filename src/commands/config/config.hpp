@@ -11,7 +11,7 @@ namespace golfops::commands::config {
 
 struct ShownValue {
   std::string key;
-  std::string value; // secrets redacted
+  std::string value;  // secrets redacted
   std::string source; // default | file | env | flag
   std::string origin; // file:line, variable name, flag
 };

@@ -20,8 +20,10 @@ void register_config(CLI::App& app, cli::Selected& selected) {
   });
 
   auto* validate = family->add_subcommand(
-      "validate", "Check the configuration; one line per problem naming key, value and what is allowed");
-  validate->footer("EXAMPLES:\n  golfops config validate\n  golfops --config /etc/golfops/config.toml config validate");
+      "validate",
+      "Check the configuration; one line per problem naming key, value and what is allowed");
+  validate->footer("EXAMPLES:\n  golfops config validate\n  golfops --config "
+                   "/etc/golfops/config.toml config validate");
   validate->callback([&selected] {
     selected.reports_config_problems = true;
     selected.run = [](cli::Invocation& invocation) {

@@ -59,7 +59,8 @@ fs::path default_state_dir(const core::config::Environment& environment) {
     // Root's home is closed to other users; the servers' user must reach its files.
     return "/var/lib/golfops/dev";
   }
-  if (auto xdg = environment.find("XDG_STATE_HOME"); xdg != environment.end() && !xdg->second.empty()) {
+  if (auto xdg = environment.find("XDG_STATE_HOME");
+      xdg != environment.end() && !xdg->second.empty()) {
     return fs::path(xdg->second) / "golfops" / "dev";
   }
   auto home = environment.find("HOME");
@@ -115,7 +116,9 @@ void write_server_file(const fs::path& path, const std::string& content, const S
   }
 }
 
-bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool process_alive(int pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 int read_pid(const fs::path& path) {
   std::error_code error;
@@ -140,11 +143,13 @@ std::optional<Recorded> read_state(const Layout& layout) {
   if (!fs::exists(layout.state_file(), error)) {
     return std::nullopt;
   }
-  auto json = nlohmann::json::parse(core::read_file(layout.state_file(), "dev state"), nullptr, false);
+  auto json =
+      nlohmann::json::parse(core::read_file(layout.state_file(), "dev state"), nullptr, false);
   if (json.is_discarded()) {
     core::throw_failed(fmt::format("dev: {} is not valid JSON", layout.state_file().string()));
   }
-  return Recorded{json.value("postgres_port", 0), json.value("redis_port", 0),
+  return Recorded{json.value("postgres_port", 0),
+                  json.value("redis_port", 0),
                   json.value("run_as", std::string())};
 }
 
@@ -156,9 +161,13 @@ DevResult describe(const Layout& layout, const Recorded& recorded, std::string a
   result.run_as = recorded.run_as;
   int postgres_pid = read_pid(layout.postgres_data() / "postmaster.pid");
   int redis_pid = read_pid(layout.redis_pid());
-  result.servers.push_back({"postgres", fmt::format("127.0.0.1:{}", recorded.postgres_port),
-                            postgres_pid, process_alive(postgres_pid)});
-  result.servers.push_back({"redis", fmt::format("127.0.0.1:{}", recorded.redis_port), redis_pid,
+  result.servers.push_back({"postgres",
+                            fmt::format("127.0.0.1:{}", recorded.postgres_port),
+                            postgres_pid,
+                            process_alive(postgres_pid)});
+  result.servers.push_back({"redis",
+                            fmt::format("127.0.0.1:{}", recorded.redis_port),
+                            redis_pid,
                             process_alive(redis_pid)});
   return result;
 }
@@ -181,11 +190,22 @@ void start_postgres(const Layout& layout,
       core::throw_failed("dev: cannot prepare the PostgreSQL log");
     }
   }
-  auto options = fmt::format("-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}",
-                             port, layout.sockets().string());
+  auto options =
+      fmt::format("-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}",
+                  port,
+                  layout.sockets().string());
   require_success(run_as(user,
-                         {(bin / "pg_ctl").string(), "-D", layout.postgres_data().string(), "-l",
-                          log.string(), "-o", options, "-w", "-t", "60", "start"},
+                         {(bin / "pg_ctl").string(),
+                          "-D",
+                          layout.postgres_data().string(),
+                          "-l",
+                          log.string(),
+                          "-o",
+                          options,
+                          "-w",
+                          "-t",
+                          "60",
+                          "start"},
                          context),
                   "pg_ctl start");
 }
@@ -201,9 +221,11 @@ void start_redis(const Layout& layout,
                     fmt::format("port {}\nbind 127.0.0.1\nprotected-mode yes\ndaemonize yes\n"
                                 "pidfile {}\nlogfile {}\ndir {}\nrequirepass {}\nsave \"\"\n"
                                 "appendonly no\n",
-                                port, layout.redis_pid().string(),
+                                port,
+                                layout.redis_pid().string(),
                                 (layout.redis_dir() / "redis.log").string(),
-                                layout.redis_dir().string(), password),
+                                layout.redis_dir().string(),
+                                password),
                     user);
   require_success(run_as(user, {program, conf.string()}, context), "redis-server");
   core::redis::Settings settings;
@@ -264,11 +286,13 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
     return describe(layout, *recorded, "up");
   }
 
-  fs::permissions(layout.root, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(layout.root,
+                  fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   make_directory(layout.root / "postgres", user, fs::perms::owner_all);
   make_directory(layout.sockets(), user, fs::perms::owner_all);
   make_directory(layout.redis_dir(), user, fs::perms::owner_all);
-  make_directory(layout.logs(), user, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  make_directory(
+      layout.logs(), user, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
 
   auto database_password = core::random_hex(16);
   auto redis_password = core::random_hex(16);
@@ -279,9 +303,17 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
   auto password_file = layout.root / "postgres" / "initdb.password";
   write_server_file(password_file, database_password + "\n", user);
   auto initdb = run_as(user,
-                       {(bin / "initdb").string(), "-D", layout.postgres_data().string(), "-U",
-                        "golfops", "--auth=scram-sha-256", "--pwfile=" + password_file.string(),
-                        "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
+                       {(bin / "initdb").string(),
+                        "-D",
+                        layout.postgres_data().string(),
+                        "-U",
+                        "golfops",
+                        "--auth=scram-sha-256",
+                        "--pwfile=" + password_file.string(),
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        "--no-sync"},
                        context);
   fs::remove(password_file);
   require_success(initdb, "initdb");
@@ -305,8 +337,10 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
                   "[database]\nurl = \"postgres://golfops@127.0.0.1:{}/golf\"\n"
                   "password_file = \"{}\"\n\n"
                   "[redis]\nurl = \"redis://127.0.0.1:{}/0\"\npassword_file = \"{}\"\n",
-                  layout.config_file().string(), recorded.postgres_port,
-                  layout.database_password().string(), recorded.redis_port,
+                  layout.config_file().string(),
+                  recorded.postgres_port,
+                  layout.database_password().string(),
+                  recorded.redis_port,
                   layout.redis_password().string()),
       0600);
   core::atomic_write(layout.state_file(),
@@ -331,8 +365,13 @@ DevResult run_dev_down(const DevOptions& options, core::Context& context) {
   fs::path bin = context.config.text("dev.postgres_bin_dir");
   if (before.servers[0].running) {
     require_success(run_as(user,
-                           {(bin / "pg_ctl").string(), "-D", layout.postgres_data().string(),
-                            "-m", "fast", "-w", "stop"},
+                           {(bin / "pg_ctl").string(),
+                            "-D",
+                            layout.postgres_data().string(),
+                            "-m",
+                            "fast",
+                            "-w",
+                            "stop"},
                            context),
                     "pg_ctl stop");
   }
@@ -364,8 +403,9 @@ core::output::Report render(const DevResult& result) {
   core::output::Report report;
   report.json = {{"action", result.action},
                  {"state_dir", result.state_dir.string()},
-                 {"config_file", result.config_file.empty() ? nlohmann::json(nullptr)
-                                                            : nlohmann::json(result.config_file.string())},
+                 {"config_file",
+                  result.config_file.empty() ? nlohmann::json(nullptr)
+                                             : nlohmann::json(result.config_file.string())},
                  {"run_as", result.run_as},
                  {"already", result.already}};
   auto& servers = report.json["servers"] = nlohmann::json::array();
@@ -375,11 +415,11 @@ core::output::Report render(const DevResult& result) {
                        {"address", server.address},
                        {"pid", server.pid},
                        {"running", server.running}});
-    table.add_row({{server.name},
-                   {server.address},
-                   {server.pid > 0 ? std::to_string(server.pid) : "-"},
-                   {server.running ? "running" : "stopped",
-                    server.running ? Tone::good : Tone::dim}});
+    table.add_row(
+        {{server.name},
+         {server.address},
+         {server.pid > 0 ? std::to_string(server.pid) : "-"},
+         {server.running ? "running" : "stopped", server.running ? Tone::good : Tone::dim}});
   }
   if (!table.empty()) {
     report.tables.push_back(std::move(table));

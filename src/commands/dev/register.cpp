@@ -12,12 +12,15 @@ void register_dev(CLI::App& app, cli::Selected& selected) {
   family->require_subcommand(1);
   auto options = std::make_shared<DevOptions>();
   auto add_state_dir = [&](CLI::App* command) {
-    command->add_option("--state-dir", options->state_dir, "Where the servers live (default: dev.state_dir)");
+    command->add_option(
+        "--state-dir", options->state_dir, "Where the servers live (default: dev.state_dir)");
   };
 
-  auto* up = family->add_subcommand("up", "Start the servers on free 127.0.0.1 ports and write a config");
+  auto* up =
+      family->add_subcommand("up", "Start the servers on free 127.0.0.1 ports and write a config");
   add_state_dir(up);
-  up->footer("EXAMPLES:\n  golfops dev up\n  export GOLFOPS_CONFIG=$(golfops dev status -o json | jq -r .config_file)");
+  up->footer("EXAMPLES:\n  golfops dev up\n  export GOLFOPS_CONFIG=$(golfops dev status -o json | "
+             "jq -r .config_file)");
   up->callback([&selected, options] {
     selected.run = [options](cli::Invocation& invocation) {
       return cli::Outcome{render(run_dev_up(*options, invocation.context))};
@@ -39,9 +42,10 @@ void register_dev(CLI::App& app, cli::Selected& selected) {
   status->callback([&selected, options] {
     selected.run = [options](cli::Invocation& invocation) {
       auto result = run_dev_status(*options, invocation.context);
-      bool running = !result.servers.empty() &&
-                     std::all_of(result.servers.begin(), result.servers.end(),
-                                 [](const auto& server) { return server.running; });
+      bool running =
+          !result.servers.empty() && std::all_of(result.servers.begin(),
+                                                 result.servers.end(),
+                                                 [](const auto& server) { return server.running; });
       return cli::Outcome{render(result), running ? core::ExitCode::ok : core::ExitCode::failed};
     };
   });

@@ -49,8 +49,8 @@ CheckResult probe_postgres(const core::pg::Settings& settings) {
       check.message = "PostgreSQL " + client.server_version();
     }
   } catch (const core::Error& error) {
-    check.reason = error.code() == core::ExitCode::unreachable ? connect_reason(error.what())
-                                                               : "query";
+    check.reason =
+        error.code() == core::ExitCode::unreachable ? connect_reason(error.what()) : "query";
     check.message = error.what();
   }
   check.latency_ms = milliseconds_since(start);
@@ -70,12 +70,13 @@ CheckResult probe_redis(const core::redis::Settings& settings) {
       check.ok = true;
       auto info = replies[1].text;
       auto at = info.find("redis_version:");
-      check.message =
-          at == std::string::npos ? "PONG" : "Redis " + info.substr(at + 14, info.find('\r', at) - at - 14);
+      check.message = at == std::string::npos
+                          ? "PONG"
+                          : "Redis " + info.substr(at + 14, info.find('\r', at) - at - 14);
     }
   } catch (const core::Error& error) {
-    check.reason = error.code() == core::ExitCode::unreachable ? connect_reason(error.what())
-                                                               : "query";
+    check.reason =
+        error.code() == core::ExitCode::unreachable ? connect_reason(error.what()) : "query";
     check.message = error.what();
   }
   check.latency_ms = milliseconds_since(start);
@@ -128,8 +129,8 @@ HealthResult run_health(const HealthOptions& options, core::Context& context) {
   HealthResult result;
   for (auto& future : running) {
     auto check = future.get();
-    context.log.debug(fmt::format("{}: {} in {:.1f} ms", check.name, check.ok ? "ok" : check.reason,
-                                  check.latency_ms));
+    context.log.debug(fmt::format(
+        "{}: {} in {:.1f} ms", check.name, check.ok ? "ok" : check.reason, check.latency_ms));
     result.checks.push_back(std::move(check));
   }
   result.elapsed_ms = milliseconds_since(start);
@@ -176,10 +177,8 @@ core::output::Report render(const HealthResult& result) {
   report.json["status"] = passing == result.checks.size() ? "pass" : "fail";
   report.json["elapsed_ms"] = std::round(result.elapsed_ms * 1000) / 1000;
   report.tables.push_back(std::move(table));
-  report.notes.push_back(fmt::format("{}/{} checks passed in {:.1f} ms",
-                                     passing,
-                                     result.checks.size(),
-                                     result.elapsed_ms));
+  report.notes.push_back(fmt::format(
+      "{}/{} checks passed in {:.1f} ms", passing, result.checks.size(), result.elapsed_ms));
   return report;
 }
 

@@ -164,8 +164,8 @@ public:
       if (prefix.empty() && raw_key.str() == "env") {
         continue; // profiles, read separately
       }
-      std::string key = prefix.empty() ? std::string(raw_key.str())
-                                       : prefix + "." + std::string(raw_key.str());
+      std::string key =
+          prefix.empty() ? std::string(raw_key.str()) : prefix + "." + std::string(raw_key.str());
       if (auto nested = node.as_table()) {
         read_table(file, *nested, key, profile_note);
         continue;
@@ -174,18 +174,16 @@ public:
       const KeySpec* spec = find_key(key);
       if (spec == nullptr) {
         auto suggestion = closest_key(key);
-        m_problems.push_back(fmt::format("{}: unknown key '{}'{}",
-                                         where,
-                                         key,
-                                         suggestion.empty()
-                                             ? std::string()
-                                             : fmt::format(" (did you mean '{}'?)", suggestion)));
+        m_problems.push_back(fmt::format(
+            "{}: unknown key '{}'{}",
+            where,
+            key,
+            suggestion.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", suggestion)));
         continue;
       }
       if (!type_fits(spec->type, node)) {
-        m_problems.push_back(
-            fmt::format("{}: {}: expected {}, got '{}'", where, key, type_name(spec->type),
-                        toml_text(node)));
+        m_problems.push_back(fmt::format(
+            "{}: {}: expected {}, got '{}'", where, key, type_name(spec->type), toml_text(node)));
         continue;
       }
       std::string text = toml_text(node);
@@ -195,7 +193,10 @@ public:
         for (const auto& name : missing) {
           m_problems.push_back(fmt::format(
               "{}: {}: environment variable '{}' is not set (use ${{{}:-default}} for a fallback)",
-              where, key, name, name));
+              where,
+              key,
+              name,
+              name));
         }
       }
       m_values[key] = Value{text, Source::file, where + std::string(profile_note)};
@@ -301,11 +302,17 @@ Milliseconds Config::duration(std::string_view key) const {
   return parse_duration(text(key), key);
 }
 
-std::uint64_t Config::size(std::string_view key) const { return parse_size(text(key), key); }
+std::uint64_t Config::size(std::string_view key) const {
+  return parse_size(text(key), key);
+}
 
-std::int64_t Config::integer(std::string_view key) const { return std::stoll(text(key)); }
+std::int64_t Config::integer(std::string_view key) const {
+  return std::stoll(text(key));
+}
 
-bool Config::boolean(std::string_view key) const { return text(key) == "true"; }
+bool Config::boolean(std::string_view key) const {
+  return text(key) == "true";
+}
 
 const std::string& Config::password_from_file(std::string_view key) const {
   static const std::string k_none;
@@ -364,12 +371,11 @@ Config load(const LoadOptions& options) {
                                 config.m_file->string(),
                                 profiles.empty() ? "none" : join(profiles, ", ")));
       }
-      reader.read_table(
-          *config.m_file, *selected, "", fmt::format(" [env.{}]", options.profile));
+      reader.read_table(*config.m_file, *selected, "", fmt::format(" [env.{}]", options.profile));
     }
   } else if (!options.profile.empty()) {
-    throw_usage(fmt::format("--env: profile '{}' given but no config file was found",
-                            options.profile));
+    throw_usage(
+        fmt::format("--env: profile '{}' given but no config file was found", options.profile));
   }
 
   for (const auto& key : schema()) {

@@ -28,8 +28,8 @@ using Environment = std::map<std::string, std::string>;
 Environment current_environment();
 
 struct LoadOptions {
-  std::optional<std::filesystem::path> config_file; // --config
-  std::string profile;                              // --env
+  std::optional<std::filesystem::path> config_file;                 // --config
+  std::string profile;                                              // --env
   std::map<std::string, std::pair<std::string, std::string>> flags; // key -> (value, "--flag")
   Environment environment;
   std::filesystem::path working_directory; // where ./golfops.toml is looked for

@@ -69,7 +69,9 @@ const std::vector<KeySpec>& keys() {
 
 } // namespace
 
-std::span<const KeySpec> schema() { return keys(); }
+std::span<const KeySpec> schema() {
+  return keys();
+}
 
 const KeySpec* find_key(std::string_view name) {
   for (const auto& key : keys()) {

@@ -6,7 +6,17 @@
 
 namespace golfops::core::config {
 
-enum class ValueType { text, postgres_url, redis_url, duration, size, integer, boolean, path, choice };
+enum class ValueType {
+  text,
+  postgres_url,
+  redis_url,
+  duration,
+  size,
+  integer,
+  boolean,
+  path,
+  choice
+};
 
 // One configuration key: everything config show, config validate, the env
 // mapping and the docs need to know about it. The schema is the one place a

@@ -50,7 +50,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
       value.remove_prefix(1);
     }
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     transfer->response.headers.emplace_back(line.substr(0, colon), value);
@@ -99,7 +100,8 @@ void prepare(Transfer& transfer) {
         curl_slist_append(transfer.header_list, fmt::format("{}: {}", name, value).c_str());
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.header_list);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(
+      easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
@@ -145,8 +147,8 @@ void finish(Transfer& transfer, CURLcode code) {
   response.certificate_days_left = certificate_days_left(transfer.easy);
   if (code != CURLE_OK) {
     response.failure = classify(code);
-    response.error = transfer.error_buffer[0] != '\0' ? transfer.error_buffer
-                                                       : curl_easy_strerror(code);
+    response.error =
+        transfer.error_buffer[0] != '\0' ? transfer.error_buffer : curl_easy_strerror(code);
   }
 }
 
@@ -182,7 +184,9 @@ std::optional<std::string> Response::header(std::string_view name) const {
   return std::nullopt;
 }
 
-Response perform(const Request& request) { return perform_all({request}).front(); }
+Response perform(const Request& request) {
+  return perform_all({request}).front();
+}
 
 std::vector<Response> perform_all(const std::vector<Request>& requests) {
   global_init();

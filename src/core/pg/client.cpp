@@ -6,8 +6,8 @@
 #include "core/redact.hpp"
 
 #include <fmt/format.h>
-#include <pqxx/nontransaction>
 #include <pqxx/except>
+#include <pqxx/nontransaction>
 
 namespace golfops::core::pg {
 namespace {
@@ -77,8 +77,8 @@ pqxx::result Client::execute(const std::string& sql) {
     pqxx::nontransaction transaction(*m_connection);
     return transaction.exec(sql);
   } catch (const pqxx::broken_connection& error) {
-    throw_unreachable(
-        fmt::format("lost the connection to PostgreSQL at {}: {}", m_target, first_line(error.what())));
+    throw_unreachable(fmt::format(
+        "lost the connection to PostgreSQL at {}: {}", m_target, first_line(error.what())));
   } catch (const pqxx::sql_error& error) {
     throw_failed(fmt::format("PostgreSQL at {}: {} (SQLSTATE {})",
                              m_target,

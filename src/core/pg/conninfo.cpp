@@ -141,8 +141,8 @@ Conninfo parse_conninfo(std::string_view text, std::string_view field) {
     for (const auto& port : split(*ports, ',')) {
       int number = 0;
       auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
-      if (!port.empty() &&
-          (error != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535)) {
+      if (!port.empty() && (error != std::errc() || end != port.data() + port.size() ||
+                            number < 1 || number > 65535)) {
         throw_usage(fmt::format("{}: invalid PostgreSQL connection string '{}': port '{}' is not "
                                 "a number from 1 to 65535",
                                 field,
@@ -200,7 +200,8 @@ std::string describe_target(const Conninfo& conninfo) {
   auto port = resolved("port");
   auto user = resolved("user");
   auto dbname = resolved("dbname");
-  return fmt::format("{}:{}/{}", host, port.empty() ? "5432" : port, dbname.empty() ? user : dbname);
+  return fmt::format(
+      "{}:{}/{}", host, port.empty() ? "5432" : port, dbname.empty() ? user : dbname);
 }
 
 } // namespace golfops::core::pg

@@ -117,7 +117,8 @@ Client::Client(const Settings& settings)
     m_stream = std::make_unique<net::Stream>(
         endpoint.host, endpoint.port, tls, net::deadline_after(settings.connect_timeout));
   } catch (const net::NetError& error) {
-    throw_unreachable(fmt::format("cannot connect to Redis at {}: {}", m_address, redact(error.what())));
+    throw_unreachable(
+        fmt::format("cannot connect to Redis at {}: {}", m_address, redact(error.what())));
   }
   std::vector<Command> handshake;
   if (!endpoint.password.empty()) {
@@ -133,8 +134,8 @@ Client::Client(const Settings& settings)
   for (const auto& reply : pipeline(handshake)) {
     if (reply.is_error()) {
       // AUTH errors name no secret; SELECT errors name the index.
-      throw_unreachable(fmt::format("Redis at {} refused the connection: {}", m_address,
-                                    redact(reply.text)));
+      throw_unreachable(
+          fmt::format("Redis at {} refused the connection: {}", m_address, redact(reply.text)));
     }
   }
 }
@@ -155,11 +156,12 @@ std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
     while (replies.size() < commands.size()) {
       void* raw = nullptr;
       if (redisReaderGetReply(m_reader->reader, &raw) != REDIS_OK) {
-        throw_failed(fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
+        throw_failed(
+            fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
       }
       if (raw != nullptr) {
-        std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
-            static_cast<redisReply*>(raw), &freeReplyObject);
+        std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
+                                                                      &freeReplyObject);
         replies.push_back(copy_reply(reply.get()));
         continue;
       }
@@ -175,7 +177,8 @@ std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
 Reply Client::command(const Command& command) {
   auto reply = std::move(exchange({command}).front());
   if (reply.is_error()) {
-    throw_failed(fmt::format("Redis at {}: {}: {}", m_address, command.front(), redact(reply.text)));
+    throw_failed(
+        fmt::format("Redis at {}: {}: {}", m_address, command.front(), redact(reply.text)));
   }
   return reply;
 }
@@ -202,8 +205,8 @@ Reply Client::eval(const Script& script,
     reply = std::move(exchange({build("EVAL", script.source)}).front());
   }
   if (reply.is_error()) {
-    throw_failed(fmt::format("Redis at {}: script {}: {}", m_address, script.sha1.substr(0, 12),
-                             redact(reply.text)));
+    throw_failed(fmt::format(
+        "Redis at {}: script {}: {}", m_address, script.sha1.substr(0, 12), redact(reply.text)));
   }
   return reply;
 }

@@ -64,7 +64,8 @@ public:
   // in order): one round trip for the lot.
   std::vector<Reply> pipeline(const std::vector<Command>& commands);
   // EVALSHA with NOSCRIPT fallback; an error reply throws Error(failed).
-  Reply eval(const Script& script, const std::vector<std::string>& keys,
+  Reply eval(const Script& script,
+             const std::vector<std::string>& keys,
              const std::vector<std::string>& arguments);
 
   const std::string& address() const { return m_address; }
