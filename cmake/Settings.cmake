@@ -13,6 +13,8 @@ target_compile_options(
             -Wnon-virtual-dtor
             -Wnull-dereference
             -Woverloaded-virtual
+            # Designated initializers that omit defaulted members are the idiom here.
+            -Wno-missing-field-initializers
             $<$<BOOL:${GOLFOPS_WERROR}>:-Werror>)
 
 if(GOLFOPS_SANITIZE)

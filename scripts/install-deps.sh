@@ -10,11 +10,11 @@ build_packages=(
   nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev
   libzstd-dev libssl-dev
 )
-test_packages=(postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl)
+test_packages=(postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl jq man-db python3)
 bench_packages=(hyperfine wrk hey apache2-utils alembic sqitch)
 
 all=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}")
-if [[ "${1:-}" == "--build-only" ]]; then
+if [[ "${1:-}" == "--skip-bench" ]]; then
   all=("${build_packages[@]}" "${test_packages[@]}")
 fi
 

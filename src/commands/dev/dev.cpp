@@ -281,6 +281,9 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
     }
     if (!current.servers[1].running) {
       auto password = core::read_file(layout.redis_password(), "dev redis password");
+      while (password.ends_with('\n')) {
+        password.pop_back();
+      }
       start_redis(layout, user, redis_program, recorded->redis_port, password, context);
     }
     return describe(layout, *recorded, "up");

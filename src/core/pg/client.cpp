@@ -1,6 +1,7 @@
 #include "core/pg/client.hpp"
 
 #include "core/config/config.hpp"
+#include "core/config/password.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
@@ -24,27 +25,16 @@ std::string first_line(std::string message) {
 
 Settings settings_from(const config::Config& config) {
   Settings settings;
-  settings.conninfo = parse_conninfo(config.text("database.url"), "database.url");
+  const auto& url = config.value("database.url");
+  settings.conninfo = parse_conninfo(url.text, "database.url");
   settings.connect_timeout = config.duration("database.connect_timeout");
   settings.statement_timeout = config.duration("database.statement_timeout");
-
-  std::string password = config.password_from_file("database.password_file");
-  if (settings.conninfo.password_file) {
-    if (config.is_set("database.password_file")) {
-      throw_usage("database.url: ?password_file= and database.password_file are both set; keep "
-                  "one");
-    }
-    password = read_file(*settings.conninfo.password_file, "database.url password_file");
-    if (password.ends_with('\n')) {
-      password.pop_back();
-    }
-    register_secret(password);
-  }
+  auto password = resolve_password(settings.conninfo.get("password").value_or(""),
+                                   settings.conninfo.password_file,
+                                   url,
+                                   config,
+                                   "database");
   if (!password.empty()) {
-    if (settings.conninfo.get("password")) {
-      throw_usage("database.url: the URL carries a password and a password file is set; keep "
-                  "one");
-    }
     settings.conninfo.set("password", password);
   }
   return settings;

@@ -1,6 +1,7 @@
 #include "core/redis/client.hpp"
 
 #include "core/config/config.hpp"
+#include "core/config/password.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
@@ -84,27 +85,13 @@ Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source
 
 Settings settings_from(const config::Config& config) {
   Settings settings;
-  settings.endpoint = parse_endpoint(config.text("redis.url"), "redis.url");
+  const auto& url = config.value("redis.url");
+  settings.endpoint = parse_endpoint(url.text, "redis.url");
   settings.connect_timeout = config.duration("redis.connect_timeout");
   settings.command_timeout = config.duration("redis.command_timeout");
   settings.tls_ca_file = config.text("redis.tls_ca_file");
-  std::string password = config.password_from_file("redis.password_file");
-  if (settings.endpoint.password_file) {
-    if (!password.empty()) {
-      throw_usage("redis.url: ?password_file= and redis.password_file are both set; keep one");
-    }
-    password = read_file(*settings.endpoint.password_file, "redis.url password_file");
-    if (password.ends_with('\n')) {
-      password.pop_back();
-    }
-    register_secret(password);
-  }
-  if (!password.empty()) {
-    if (!settings.endpoint.password.empty()) {
-      throw_usage("redis.url: the URL carries a password and a password file is set; keep one");
-    }
-    settings.endpoint.password = password;
-  }
+  settings.endpoint.password = resolve_password(
+      settings.endpoint.password, settings.endpoint.password_file, url, config, "redis");
   return settings;
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The main job on an embedded default: installs what golfops needs, builds it,
+# starts a throwaway PostgreSQL 15 + Redis with `golfops dev up`, and shows the
+# toolkit working against them. Leaves the servers running; stop them with
+#   build/release/golfops dev down --purge
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh --skip-bench
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)"
+golfops=$PWD/build/release/golfops
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step golfops version
+"$golfops" version
+step golfops dev up
+"$golfops" dev up
+config=$("$golfops" dev status -o json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["config_file"])')
+export GOLFOPS_CONFIG=$config
+step "export GOLFOPS_CONFIG=$config"
+step golfops config show
+"$golfops" config show
+step golfops health
+"$golfops" health
+step golfops health -o json
+"$golfops" health -o json
+step golfops config validate
+"$golfops" config validate
+printf '\nThe servers keep running. Try:\n  export GOLFOPS_CONFIG=%s\n  %s health\n  %s dev down --purge\n' \
+  "$config" "$golfops" "$golfops"

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "core/config/config.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace golfops::core::config {
+
+// The password for `section` (database or redis), from wherever it was given:
+// the URL itself, the URL's ?password_file=, or `<section>.password_file`.
+// Precedence follows the sources (flag > env > file): a URL from DATABASE_URL
+// with a password beats a password_file from the config file. Two passwords
+// from the same source are ambiguous and refused (exit 2). File contents are
+// registered as secrets.
+std::string resolve_password(const std::string& url_password,
+                             const std::optional<std::string>& url_password_file,
+                             const Value& url,
+                             const Config& config,
+                             std::string_view section);
+
+} // namespace golfops::core::config
