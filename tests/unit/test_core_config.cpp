@@ -1,7 +1,9 @@
 #include "core/config/config.hpp"
+#include "core/config/password.hpp"
 #include "core/config/schema.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/pg/conninfo.hpp"
 #include "core/redact.hpp"
 #include "temp_dir.hpp"
 
@@ -185,4 +187,43 @@ TEST_CASE("config: schema") {
   CHECK(find_key("redis.url") != nullptr);
   CHECK(find_key("redis.nope") == nullptr);
   CHECK(closest_key("redis.ulr") == "redis.url");
+}
+
+TEST_CASE("config: password precedence follows the sources") {
+  TempDir dir;
+  atomic_write(dir / "pw", "from-file-pw\n", 0600);
+  auto file_key = "password_file = \"" + (dir / "pw").string() + "\"\n";
+  SUBCASE("URL password from the environment beats password_file from the file") {
+    atomic_write(dir / "golfops.toml", "[database]\n" + file_key);
+    auto config = load(options_in(dir, {{"DATABASE_URL", "postgres://u:env-pw@h/db"}}));
+    auto conninfo = pg::parse_conninfo(config.text("database.url"), "database.url");
+    CHECK(resolve_password(*conninfo.get("password"),
+                           std::nullopt,
+                           config.value("database.url"),
+                           config,
+                           "database") == "env-pw");
+  }
+  SUBCASE("password_file from the environment beats a URL password in the file") {
+    atomic_write(dir / "golfops.toml", "[database]\nurl = \"postgres://u:file-pw@h/db\"\n");
+    auto config =
+        load(options_in(dir, {{"GOLFOPS_DATABASE_PASSWORD_FILE", (dir / "pw").string()}}));
+    CHECK(resolve_password(
+              "file-pw", std::nullopt, config.value("database.url"), config, "database") ==
+          "from-file-pw");
+  }
+  SUBCASE("both in the same place is ambiguous") {
+    atomic_write(dir / "golfops.toml",
+                 "[database]\nurl = \"postgres://u:file-pw@h/db\"\n" + file_key);
+    auto config = load(options_in(dir));
+    CHECK_THROWS_WITH_AS(
+        resolve_password("file-pw", std::nullopt, config.value("database.url"), config, "database"),
+        doctest::Contains("keep one"),
+        Error);
+  }
+  SUBCASE("?password_file= in the URL is read") {
+    auto config = load(options_in(dir));
+    CHECK(resolve_password(
+              "", (dir / "pw").string(), config.value("database.url"), config, "database") ==
+          "from-file-pw");
+  }
 }
