@@ -4,15 +4,15 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
+#include <libpq-fe.h>
 #include <openssl/crypto.h>
-#include <pqxx/version>
 #include <toml++/toml.h>
 #include <zstd.h>
 
 int main(int argc, char**) {
   if (argc > 99) {
     // Never runs; keeps every library a real dependency.
-    pqxx::internal::check_library_version<PQXX_VERSION_MAJOR, PQXX_VERSION_MINOR>();
+    PQlibVersion();
     redisReaderFree(redisReaderCreate());
     curl_version();
     ZSTD_versionString();

@@ -6,7 +6,7 @@ set -euo pipefail
 # The one list. Build, test servers, and benchmark peers.
 build_packages=(
   build-essential cmake ninja-build pkg-config clang-format
-  libcli11-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
+  libcli11-dev libhiredis-dev libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev
   libzstd-dev libssl-dev
 )

@@ -19,7 +19,7 @@ expect_stdout "3  a dependency"
 test_case "version, table and json"
 run "$GOLFOPS" version
 expect_status 0
-expect_stdout "libpqxx"
+expect_stdout "libpq"
 run "$GOLFOPS" version -o json
 expect_status 0
 expect_json '.version != null and .commit != null and .libraries.libpq != null and .libraries.hiredis != null'

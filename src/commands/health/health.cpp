@@ -40,8 +40,8 @@ CheckResult probe_postgres(const core::pg::Settings& settings) {
   auto start = Clock::now();
   try {
     core::pg::Client client(settings);
-    auto value = client.execute("SELECT 1").at(0).at(0).as<int>();
-    if (value != 1) {
+    auto value = client.execute("SELECT 1").text(0, 0);
+    if (value != "1") {
       check.reason = "query";
       check.message = fmt::format("SELECT 1 returned {}", value);
     } else {

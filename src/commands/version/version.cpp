@@ -9,7 +9,6 @@
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
-#include <pqxx/version>
 #include <toml++/impl/version.h>
 #include <zstd.h>
 
@@ -22,7 +21,6 @@ VersionResult run_version() {
   int libpq = PQlibVersion();
   result.libraries = {
       {"libpq", fmt::format("{}.{}", libpq / 10000, libpq % 10000)},
-      {"libpqxx", PQXX_VERSION},
       {"hiredis", fmt::format("{}.{}.{}", HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH)},
       {"libcurl", curl_version_info(CURLVERSION_NOW)->version},
       {"openssl", OpenSSL_version(OPENSSL_VERSION)},

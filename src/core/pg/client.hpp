@@ -1,12 +1,17 @@
 #pragma once
 
+#include "core/error.hpp"
 #include "core/pg/conninfo.hpp"
 #include "core/units.hpp"
 
 #include <memory>
-#include <pqxx/connection>
-#include <pqxx/result>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
 
 namespace golfops::core::config {
 class Config;
@@ -27,27 +32,77 @@ struct Settings {
 
 // Settings from database.* keys: the URL, a password from password_file or
 // the URL's ?password_file=, and the timeouts. Throws Error(usage) when the
-// password is given twice or its file cannot be read.
+// password is ambiguous or its file cannot be read.
 Settings settings_from(const config::Config& config);
 
-// A connection with libpqxx, errors translated to core::Error: failing to
-// connect is `unreachable` (naming host:port, never the password); a failing
-// statement is `failed` with SQLSTATE.
+// A statement PostgreSQL refused, with the server's error fields, so callers
+// can point at file:line:column (migrate) or react to SQLSTATE (lock timeouts).
+class QueryError : public Error {
+public:
+  QueryError(const std::string& what, std::string sqlstate)
+      : Error(ExitCode::failed, what), m_sqlstate(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return m_sqlstate; }
+
+  std::string primary;             // the server's message
+  std::string detail;              // DETAIL, may be empty
+  std::string hint;                // HINT, may be empty
+  std::string context;             // CONTEXT (e.g. the PL/pgSQL line), may be empty
+  std::size_t position = 0;        // 1-based character offset into the query, 0 if none
+  std::size_t statement_index = 0; // which statement of a multi-statement script failed (0-based)
+
+private:
+  std::string m_sqlstate;
+};
+
+// A query result, owning its PGresult.
+class Result {
+public:
+  explicit Result(pg_result* result);
+  std::size_t rows() const;
+  std::size_t columns() const;
+  bool is_null(std::size_t row, std::size_t column) const;
+  std::string_view at(std::size_t row, std::size_t column) const; // "" when NULL
+  std::string text(std::size_t row, std::size_t column) const {
+    return std::string(at(row, column));
+  }
+
+private:
+  std::shared_ptr<pg_result> m_result;
+};
+
+// A PostgreSQL connection over libpq, errors translated to core::Error:
+// failing to connect is `unreachable` (naming host:port, never the password);
+// a refused statement is a QueryError (`failed`) with SQLSTATE and position.
+// libpq directly rather than libpqxx 6.4, which hides the error fields and
+// the per-statement results migrate needs to name file:line:column.
 class Client {
 public:
   explicit Client(const Settings& settings);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
-  pqxx::connection& connection() { return *m_connection; }
   const std::string& target() const { return m_target; }
 
-  // Runs `sql` outside an explicit transaction (autocommit).
-  pqxx::result execute(const std::string& sql);
+  // Runs one statement (or several; the last result is returned).
+  Result execute(const std::string& sql);
+  // Runs one statement with $1.. parameters (nullopt is NULL).
+  Result execute(const std::string& sql, const std::vector<std::optional<std::string>>& parameters);
+  // Runs a multi-statement script as one simple query, as written (dollar
+  // quotes, DO blocks and all). On failure the QueryError says which
+  // statement failed (statement_index) and where (position).
+  void run_script(const std::string& sql);
 
   // The server's version, e.g. "15.18".
-  std::string server_version();
+  std::string server_version() const;
+  // The backend's process id (pg_backend_pid()).
+  int backend_pid() const;
 
 private:
-  std::unique_ptr<pqxx::connection> m_connection;
+  [[noreturn]] void raise(pg_result* result, std::size_t statement_index = 0);
+  void check_connection();
+
+  pg_conn* m_connection = nullptr;
   std::string m_target;
 };
 

@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <doctest/doctest.h>
-#include <pqxx/transaction>
 #include <string>
 
 using namespace golfops::core;
@@ -48,7 +47,7 @@ std::string http_base() {
 TEST_CASE("pg::Client") {
   SUBCASE("connects with application_name golfops") {
     pg::Client client(postgres());
-    auto name = client.execute("SHOW application_name").at(0).at(0).as<std::string>();
+    auto name = client.execute("SHOW application_name").text(0, 0);
     CHECK(name == "golfops");
     CHECK(client.server_version().starts_with("15."));
   }
