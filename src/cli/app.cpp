@@ -195,9 +195,15 @@ int main(int argc, char** argv) {
                           ? core::output::LogFormat::json
                           : core::output::LogFormat::text;
     core::output::Logger logger(std::cerr, log_format, verbosity, stderr_color);
-    core::Context context{*config, logger};
+    auto progress_mode = global.quiet                   ? core::output::ProgressMode::silent
+                         : ::isatty(STDERR_FILENO) == 1 ? core::output::ProgressMode::terminal
+                         : global.progress              ? core::output::ProgressMode::lines
+                                                        : core::output::ProgressMode::silent;
+    auto progress = core::output::make_progress(progress_mode, std::cerr);
+    core::Context context{*config, logger, *progress};
     Invocation invocation{context, format};
     auto outcome = selected.run(invocation);
+    progress->finish();
     std::cout << core::redact(
         core::output::render(outcome.report, format, color_wanted(STDOUT_FILENO, global)));
     std::cout.flush();

@@ -9,6 +9,9 @@ void register_config(CLI::App& app, cli::Selected& selected);
 namespace dev {
 void register_dev(CLI::App& app, cli::Selected& selected);
 }
+namespace migrate {
+void register_migrate(CLI::App& app, cli::Selected& selected);
+}
 namespace health {
 void register_health(CLI::App& app, cli::Selected& selected);
 }
@@ -24,6 +27,7 @@ void register_commands(CLI::App& app, Selected& selected) {
   commands::config::register_config(app, selected);
   commands::dev::register_dev(app, selected);
   commands::health::register_health(app, selected);
+  commands::migrate::register_migrate(app, selected);
   commands::version::register_version(app, selected);
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/config/config.hpp"
 #include "core/output/log.hpp"
+#include "core/output/progress.hpp"
 
 namespace golfops::core {
 
@@ -10,6 +11,7 @@ namespace golfops::core {
 struct Context {
   const config::Config& config;
   const output::Logger& log;
+  output::Progress& progress;
 };
 
 } // namespace golfops::core

@@ -21,6 +21,10 @@ std::string first_line(std::string message) {
   return redact(message);
 }
 
+// Server notices (NOTICE: relation already exists, skipping) are not golfops'
+// output; dropping them keeps stdout and stderr to what golfops says itself.
+void ignore_notice(void*, const char*) {}
+
 std::string field(const PGresult* result, int code) {
   const char* value = PQresultErrorField(result, code);
   return value != nullptr ? value : "";
@@ -90,6 +94,7 @@ Client::Client(const Settings& settings) : m_target(settings.target()) {
     throw_unreachable(
         fmt::format("cannot connect to PostgreSQL at {}: {}", m_target, first_line(message)));
   }
+  PQsetNoticeProcessor(m_connection, &ignore_notice, nullptr);
 }
 
 Client::~Client() {
@@ -181,6 +186,24 @@ void Client::run_script(const std::string& sql) {
     raise(failure, completed);
   }
   check_connection();
+}
+
+std::string Client::quote_identifier(std::string_view identifier) const {
+  std::unique_ptr<char, decltype(&PQfreemem)> quoted(
+      PQescapeIdentifier(m_connection, identifier.data(), identifier.size()), &PQfreemem);
+  if (!quoted) {
+    throw_usage(fmt::format("invalid SQL identifier '{}'", identifier));
+  }
+  return quoted.get();
+}
+
+std::string Client::quote_literal(std::string_view literal) const {
+  std::unique_ptr<char, decltype(&PQfreemem)> quoted(
+      PQescapeLiteral(m_connection, literal.data(), literal.size()), &PQfreemem);
+  if (!quoted) {
+    throw_failed("cannot quote a SQL literal");
+  }
+  return quoted.get();
 }
 
 std::string Client::server_version() const {

@@ -93,6 +93,11 @@ public:
   // statement failed (statement_index) and where (position).
   void run_script(const std::string& sql);
 
+  // Quoting for SQL text built by golfops (identifiers from config, literals
+  // in bookkeeping statements), by libpq's own escaping.
+  std::string quote_identifier(std::string_view identifier) const;
+  std::string quote_literal(std::string_view literal) const;
+
   // The server's version, e.g. "15.18".
   std::string server_version() const;
   // The backend's process id (pg_backend_pid()).

@@ -1,0 +1,138 @@
+#include "commands/migrate/location.hpp"
+
+#include <cctype>
+
+namespace golfops::commands::migrate {
+namespace {
+
+bool is_identifier_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' ||
+         (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+// Returns the length of a $tag$ opener at `at`, or 0.
+std::size_t dollar_tag_length(std::string_view sql, std::size_t at) {
+  if (at > 0 && (is_identifier_char(sql[at - 1]) || sql[at - 1] == '$')) {
+    return 0; // $1 parameters, identifiers containing $
+  }
+  std::size_t end = at + 1;
+  if (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end])) != 0) {
+    return 0;
+  }
+  while (end < sql.size() && is_identifier_char(sql[end]) && sql[end] != '$') {
+    ++end;
+  }
+  return end < sql.size() && sql[end] == '$' ? end - at + 1 : 0;
+}
+
+SourceLocation line_and_column(std::string_view sql, std::size_t offset) {
+  SourceLocation location{1, 1, {}};
+  std::size_t line_start = 0;
+  for (std::size_t index = 0; index < offset && index < sql.size(); ++index) {
+    if (sql[index] == '\n') {
+      ++location.line;
+      line_start = index + 1;
+    }
+  }
+  for (std::size_t index = line_start; index < offset && index < sql.size(); ++index) {
+    if ((static_cast<unsigned char>(sql[index]) & 0xC0) != 0x80) {
+      ++location.column;
+    }
+  }
+  auto line_end = sql.find('\n', line_start);
+  location.text = std::string(sql.substr(
+      line_start,
+      line_end == std::string_view::npos ? sql.size() - line_start : line_end - line_start));
+  while (!location.text.empty() && location.text.back() == '\r') {
+    location.text.pop_back();
+  }
+  return location;
+}
+
+} // namespace
+
+std::vector<std::size_t> statement_starts(std::string_view sql) {
+  std::vector<std::size_t> starts;
+  bool in_statement = false;
+  std::size_t at = 0;
+  auto begin_token = [&](std::size_t offset) {
+    if (!in_statement) {
+      starts.push_back(offset);
+      in_statement = true;
+    }
+  };
+  while (at < sql.size()) {
+    char c = sql[at];
+    if (c == '-' && at + 1 < sql.size() && sql[at + 1] == '-') {
+      auto end = sql.find('\n', at);
+      at = end == std::string_view::npos ? sql.size() : end + 1;
+    } else if (c == '/' && at + 1 < sql.size() && sql[at + 1] == '*') {
+      int depth = 1;
+      at += 2;
+      while (at < sql.size() && depth > 0) {
+        if (sql.compare(at, 2, "/*") == 0) {
+          ++depth;
+          at += 2;
+        } else if (sql.compare(at, 2, "*/") == 0) {
+          --depth;
+          at += 2;
+        } else {
+          ++at;
+        }
+      }
+    } else if (c == '\'' || c == '"') {
+      begin_token(at);
+      bool backslash_escapes = c == '\'' && at > 0 && (sql[at - 1] == 'E' || sql[at - 1] == 'e');
+      ++at;
+      while (at < sql.size()) {
+        if (backslash_escapes && sql[at] == '\\') {
+          at += 2;
+          continue;
+        }
+        if (sql[at] == c) {
+          if (at + 1 < sql.size() && sql[at + 1] == c) {
+            at += 2; // doubled quote
+            continue;
+          }
+          ++at;
+          break;
+        }
+        ++at;
+      }
+    } else if (c == '$' && dollar_tag_length(sql, at) > 0) {
+      begin_token(at);
+      auto length = dollar_tag_length(sql, at);
+      auto tag = sql.substr(at, length);
+      auto close = sql.find(tag, at + length);
+      at = close == std::string_view::npos ? sql.size() : close + length;
+    } else if (c == ';') {
+      in_statement = false;
+      ++at;
+    } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+      ++at;
+    } else {
+      begin_token(at);
+      ++at;
+    }
+  }
+  return starts;
+}
+
+SourceLocation locate(std::string_view sql, std::size_t position, std::size_t statement_index) {
+  if (position > 0) {
+    // PostgreSQL counts characters, not bytes.
+    std::size_t characters = 0;
+    for (std::size_t offset = 0; offset < sql.size(); ++offset) {
+      if ((static_cast<unsigned char>(sql[offset]) & 0xC0) != 0x80 && ++characters == position) {
+        return line_and_column(sql, offset);
+      }
+    }
+  }
+  auto starts = statement_starts(sql);
+  if (statement_index < starts.size()) {
+    return line_and_column(sql, starts[statement_index]);
+  }
+  return {};
+}
+
+} // namespace golfops::commands::migrate

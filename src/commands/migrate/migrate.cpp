@@ -1,0 +1,596 @@
+#include "commands/migrate/migrate.hpp"
+
+#include "commands/migrate/history.hpp"
+#include "commands/migrate/location.hpp"
+#include "core/config/config.hpp"
+#include "core/fs.hpp"
+#include "core/pg/client.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fmt/format.h>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+namespace golfops::commands::migrate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::string_view k_lock_not_available = "55P03";
+
+std::int64_t elapsed_ms(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+std::string label(const Migration& migration) {
+  return fmt::format("{}_{}", migration.version_label, migration.name);
+}
+
+Version require_version(const std::string& text, std::string_view field) {
+  auto version = parse_version(text);
+  if (!version) {
+    core::throw_usage(fmt::format("{}: '{}' is not a version (expected digits, e.g. 42 or "
+                                  "20240101120000)",
+                                  field,
+                                  text));
+  }
+  return *version;
+}
+
+// A connection, the files and the state table, for one migrate command.
+struct Session {
+  Session(const MigrateOptions& options, core::Context& context)
+      : migrations(load_migrations(options.dir)), client(core::pg::settings_from(context.config)),
+        history(client, options.schema, options.table) {}
+
+  std::vector<Migration> migrations;
+  core::pg::Client client;
+  History history;
+
+  const Migration* find(const Version& version) const {
+    for (const auto& migration : migrations) {
+      if (migration.version == version) {
+        return &migration;
+      }
+    }
+    return nullptr;
+  }
+};
+
+// Problems that make running migrations unsafe: applied files edited or gone,
+// failed no-transaction migrations, pending files older than the newest applied.
+struct Problems {
+  std::vector<std::string> integrity;    // exit 1
+  std::vector<std::string> out_of_order; // exit 4 unless allowed
+};
+
+Problems check(const std::vector<Migration>& migrations,
+               const std::map<Version, AppliedRow>& applied) {
+  Problems problems;
+  std::optional<Version> newest;
+  for (const auto& [version, row] : applied) {
+    newest = version;
+  }
+  std::set<Version> on_disk;
+  for (const auto& migration : migrations) {
+    on_disk.insert(migration.version);
+    auto row = applied.find(migration.version);
+    if (row == applied.end()) {
+      if (newest && migration.version < *newest) {
+        problems.out_of_order.push_back(fmt::format(
+            "{}: pending but older than the newest applied version {} (use --allow-out-of-order "
+            "to apply it anyway)",
+            migration.up.path.string(),
+            newest->text()));
+      }
+      continue;
+    }
+    if (row->second.status == "failed") {
+      problems.integrity.push_back(fmt::format(
+          "{}: failed as a no-transaction migration and may be partly applied: {}; repair the "
+          "database by hand, then run `golfops migrate force {}` (mark applied) or `golfops "
+          "migrate force {} --pending` (run it again)",
+          migration.up.path.string(),
+          row->second.error,
+          migration.version.text(),
+          migration.version.text()));
+    } else if (row->second.status != "baseline" && row->second.checksum != migration.checksum) {
+      problems.integrity.push_back(fmt::format(
+          "{}: edited after it was applied (checksum {} applied, {} on disk); restore the file, "
+          "or add a new migration for the change",
+          migration.up.path.string(),
+          row->second.checksum.substr(0, 12),
+          migration.checksum.substr(0, 12)));
+    }
+  }
+  for (const auto& [version, row] : applied) {
+    if (!on_disk.contains(version) && row.status != "baseline") {
+      problems.integrity.push_back(
+          fmt::format("version {} ({}) is applied but its file is missing from the migrations "
+                      "directory",
+                      version.text(),
+                      row.name));
+    }
+  }
+  return problems;
+}
+
+// The exact text sent for one step, wrappers included (what `plan` prints).
+struct Statements {
+  std::string before; // BEGIN + lock_timeout
+  std::string body;   // the file, as written
+  std::string after;  // bookkeeping + COMMIT
+};
+
+Statements statements_for(const Migration& migration,
+                          bool up,
+                          const History& history,
+                          const MigrateOptions& options,
+                          std::int64_t execution_ms) {
+  const auto& script = up ? migration.up : *migration.down;
+  Statements statements;
+  statements.body = script.sql;
+  auto bookkeeping =
+      up ? history.record_sql(migration, execution_ms) : history.forget_sql(migration.version);
+  if (script.transactional) {
+    statements.before =
+        fmt::format("BEGIN;\nSET LOCAL lock_timeout = '{}ms';", options.ddl_lock_timeout.count());
+    statements.after = bookkeeping + ";\nCOMMIT;";
+  } else {
+    statements.before = fmt::format("SET lock_timeout = '{}ms';", options.ddl_lock_timeout.count());
+    statements.after = bookkeeping + ";\nRESET lock_timeout;";
+  }
+  return statements;
+}
+
+std::vector<std::string> describe_failure(const Migration& migration,
+                                          bool up,
+                                          const core::pg::QueryError& error,
+                                          bool rolled_back) {
+  const auto& script = up ? migration.up : *migration.down;
+  auto location = locate(script.sql, error.position, error.statement_index);
+  std::vector<std::string> lines;
+  auto line = location.line == 0 ? 0 : location.line + script.first_line - 1;
+  lines.push_back(fmt::format("{}:{}:{}: {} (SQLSTATE {})",
+                              script.path.string(),
+                              line,
+                              location.column,
+                              error.primary,
+                              error.sqlstate()));
+  if (line > 0) {
+    lines.push_back(fmt::format("{:>6} | {}", line, location.text));
+    if (location.column > 0) {
+      lines.push_back(fmt::format("{:>6} | {}^", "", std::string(location.column - 1, ' ')));
+    }
+  }
+  if (!error.detail.empty()) {
+    lines.push_back("DETAIL: " + error.detail);
+  }
+  if (!error.hint.empty()) {
+    lines.push_back("HINT: " + error.hint);
+  }
+  if (!error.context.empty()) {
+    lines.push_back("CONTEXT: " + error.context.substr(0, error.context.find('\n')));
+  }
+  lines.push_back(
+      rolled_back ? fmt::format("{} was rolled back: nothing from it persists", label(migration))
+                  : fmt::format("{} ran without a transaction and may be partly applied; it is "
+                                "recorded as failed (see `golfops migrate status`)",
+                                label(migration)));
+  return lines;
+}
+
+// Runs one migration step, retrying (bounded, backoff with jitter) when its
+// lock_timeout expires, so DDL never queues behind a long transaction.
+StepResult apply_step(Session& session,
+                      const Migration& migration,
+                      bool up,
+                      const MigrateOptions& options,
+                      core::Context& context) {
+  const auto& script = up ? migration.up : *migration.down;
+  std::mt19937 random(std::random_device{}());
+  StepResult step{migration.version_label, migration.name, up ? "up" : "down"};
+  for (int attempt = 1;; ++attempt) {
+    step.attempts = attempt;
+    auto start = Clock::now();
+    auto statements = statements_for(migration, up, session.history, options, 0);
+    try {
+      session.client.execute(statements.before);
+      session.client.run_script(statements.body);
+      step.execution_ms = elapsed_ms(start);
+      session.client.execute(
+          statements_for(migration, up, session.history, options, step.execution_ms).after);
+      return step;
+    } catch (const core::pg::QueryError& error) {
+      if (script.transactional) {
+        session.client.execute("ROLLBACK");
+      } else {
+        session.client.execute("RESET lock_timeout");
+      }
+      bool retry = error.sqlstate() == k_lock_not_available && script.transactional &&
+                   attempt <= options.ddl_retries;
+      if (!retry) {
+        if (!script.transactional && up) {
+          session.client.execute(
+              session.history.record_sql(migration, elapsed_ms(start), "failed", error.primary));
+        }
+        throw;
+      }
+      // 0.5s, 1s, 2s, ... capped at 10s, each with up to 50% jitter.
+      auto base = std::min<long long>(500LL << (attempt - 1), 10000);
+      std::uniform_int_distribution<long long> jitter(0, base / 2);
+      auto pause = std::chrono::milliseconds(base + jitter(random));
+      context.log.warning(fmt::format("{}: lock_timeout ({}) hit: {}; retry {}/{} in {}",
+                                      label(migration),
+                                      core::format_duration(options.ddl_lock_timeout),
+                                      error.primary,
+                                      attempt,
+                                      options.ddl_retries,
+                                      core::format_duration(pause)));
+      std::this_thread::sleep_for(pause);
+    }
+  }
+}
+
+// Migrations `up` would apply, in order.
+std::vector<const Migration*> pending_for_up(const Session& session,
+                                             const std::map<Version, AppliedRow>& applied,
+                                             const MigrateOptions& options) {
+  std::optional<Version> target;
+  if (options.target) {
+    target = require_version(*options.target, "--to");
+    if (session.find(*target) == nullptr) {
+      core::throw_usage(fmt::format("--to: no migration with version {}", target->text()));
+    }
+  }
+  std::vector<const Migration*> pending;
+  for (const auto& migration : session.migrations) {
+    if (applied.contains(migration.version)) {
+      continue;
+    }
+    if (target && *target < migration.version) {
+      break;
+    }
+    if (options.count && pending.size() >= *options.count) {
+      break;
+    }
+    pending.push_back(&migration);
+  }
+  return pending;
+}
+
+// Applied migrations `down` would revert, newest first.
+std::vector<const Migration*> applied_for_down(const Session& session,
+                                               const std::map<Version, AppliedRow>& applied,
+                                               const MigrateOptions& options) {
+  std::optional<Version> target;
+  if (options.target) {
+    target = require_version(*options.target, "--to");
+  }
+  std::size_t count = options.count.value_or(target ? SIZE_MAX : 1);
+  std::vector<const Migration*> steps;
+  for (auto it = applied.rbegin(); it != applied.rend() && steps.size() < count; ++it) {
+    if (target && !(*target < it->first)) {
+      break;
+    }
+    const auto* migration = session.find(it->first);
+    if (migration == nullptr) {
+      core::throw_failed(fmt::format(
+          "cannot revert version {} ({}): its file is missing", it->first.text(), it->second.name));
+    }
+    if (!migration->down) {
+      core::throw_failed(
+          fmt::format("cannot revert {}: it has no down migration", label(*migration)));
+    }
+    steps.push_back(migration);
+  }
+  return steps;
+}
+
+void require_confirmation(const MigrateOptions& options, std::string_view what) {
+  if (!options.yes && !options.interactive) {
+    core::throw_refused(fmt::format("{} is destructive: pass --yes to confirm (stdin is not a "
+                                    "terminal)",
+                                    what));
+  }
+  if (!options.yes) {
+    core::throw_refused(fmt::format("{} is destructive: pass --yes to confirm", what));
+  }
+}
+
+RunResult run_steps(Session& session,
+                    const std::vector<const Migration*>& steps,
+                    bool up,
+                    const MigrateOptions& options,
+                    core::Context& context) {
+  RunResult result;
+  result.direction = up ? "up" : "down";
+  for (std::size_t index = 0; index < steps.size(); ++index) {
+    const auto& migration = *steps[index];
+    context.progress.step(
+        index, steps.size(), (up ? "applying " : "reverting ") + label(migration));
+    try {
+      auto step = apply_step(session, migration, up, options, context);
+      context.log.debug(fmt::format(
+          "{} {} in {} ms", up ? "applied" : "reverted", label(migration), step.execution_ms));
+      result.steps.push_back(step);
+    } catch (const core::pg::QueryError& error) {
+      const auto& script = up ? migration.up : *migration.down;
+      result.failure = describe_failure(migration, up, error, script.transactional);
+      if (error.sqlstate() == k_lock_not_available) {
+        result.failure.push_back(fmt::format(
+            "gave up after {} attempts: something holds a conflicting lock for longer than "
+            "migrate.ddl_lock_timeout ({}); find it in pg_stat_activity / pg_locks",
+            options.ddl_retries + 1,
+            core::format_duration(options.ddl_lock_timeout)));
+      }
+      result.remaining = steps.size() - index;
+      return result;
+    }
+  }
+  return result;
+}
+
+} // namespace
+
+MigrateOptions options_from(const core::config::Config& config) {
+  MigrateOptions options;
+  options.dir = config.text("migrate.dir");
+  options.schema = config.text("migrate.schema");
+  options.table = config.text("migrate.table");
+  options.lock_wait = config.duration("migrate.lock_wait");
+  options.ddl_lock_timeout = config.duration("migrate.ddl_lock_timeout");
+  options.ddl_retries = static_cast<int>(config.integer("migrate.ddl_retries"));
+  options.allow_out_of_order = config.boolean("migrate.allow_out_of_order");
+  options.version_style = config.text("migrate.version_style");
+  return options;
+}
+
+StatusResult run_status(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  auto applied = session.history.read();
+  StatusResult result;
+  auto problems = check(session.migrations, applied);
+  result.problems = problems.integrity;
+  result.problems.insert(
+      result.problems.end(), problems.out_of_order.begin(), problems.out_of_order.end());
+  std::map<Version, StatusRow> rows;
+  for (const auto& migration : session.migrations) {
+    auto& row = rows[migration.version];
+    row = {migration.version_label, migration.name, "pending", "", migration.up.path.string()};
+    if (auto found = applied.find(migration.version); found != applied.end()) {
+      row.applied_at = found->second.applied_at;
+      row.state = found->second.status == "applied" && found->second.checksum != migration.checksum
+                      ? "edited"
+                      : found->second.status;
+    }
+  }
+  for (const auto& [version, row] : applied) {
+    if (!rows.contains(version)) {
+      rows[version] = {version.text(),
+                       row.name,
+                       row.status == "baseline" ? "baseline" : "missing",
+                       row.applied_at,
+                       ""};
+    }
+  }
+  for (auto& [version, row] : rows) {
+    result.pending += row.state == "pending" ? 1 : 0;
+    result.applied += row.state == "pending" ? 0 : 1;
+    result.rows.push_back(std::move(row));
+  }
+  return result;
+}
+
+RunResult run_up(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  session.history.lock(options.lock_wait);
+  session.history.ensure_table();
+  auto applied = session.history.read();
+  auto problems = check(session.migrations, applied);
+  if (!problems.integrity.empty()) {
+    throw core::Error(core::ExitCode::failed,
+                      fmt::format("{}", fmt::join(problems.integrity, "\n")));
+  }
+  if (!problems.out_of_order.empty() && !options.allow_out_of_order) {
+    throw core::Error(core::ExitCode::refused,
+                      fmt::format("{}", fmt::join(problems.out_of_order, "\n")));
+  }
+  auto steps = pending_for_up(session, applied, options);
+  auto result = run_steps(session, steps, true, options, context);
+  auto after = session.history.read();
+  result.remaining = 0;
+  for (const auto& migration : session.migrations) {
+    result.remaining += after.contains(migration.version) ? 0 : 1;
+  }
+  session.history.unlock();
+  return result;
+}
+
+RunResult run_down(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  session.history.lock(options.lock_wait);
+  auto applied = session.history.read();
+  auto steps = applied_for_down(session, applied, options);
+  if (!steps.empty()) {
+    require_confirmation(options, fmt::format("reverting {} migration(s)", steps.size()));
+  }
+  auto result = run_steps(session, steps, false, options, context);
+  result.remaining = session.history.read().size();
+  session.history.unlock();
+  return result;
+}
+
+RunResult run_redo(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  session.history.lock(options.lock_wait);
+  auto applied = session.history.read();
+  MigrateOptions one = options;
+  one.count = 1;
+  one.target.reset();
+  auto steps = applied_for_down(session, applied, one);
+  if (steps.empty()) {
+    core::throw_failed("redo: nothing is applied");
+  }
+  require_confirmation(options, fmt::format("redo of {}", label(*steps.front())));
+  auto result = run_steps(session, steps, false, options, context);
+  if (result.failure.empty()) {
+    auto again = run_steps(session, steps, true, options, context);
+    result.steps.insert(result.steps.end(), again.steps.begin(), again.steps.end());
+    result.failure = again.failure;
+  }
+  result.direction = "redo";
+  session.history.unlock();
+  return result;
+}
+
+PlanResult
+run_plan(const MigrateOptions& options, const std::string& direction, core::Context& context) {
+  Session session(options, context);
+  auto applied = session.history.read();
+  bool up = direction == "up";
+  auto steps =
+      up ? pending_for_up(session, applied, options) : applied_for_down(session, applied, options);
+  PlanResult plan;
+  plan.direction = direction;
+  for (const auto* migration : steps) {
+    const auto& script = up ? migration->up : *migration->down;
+    auto statements = statements_for(*migration, up, session.history, options, 0);
+    plan.steps.push_back({migration->version_label,
+                          migration->name,
+                          direction,
+                          script.transactional,
+                          script.path.string(),
+                          statements.before + "\n" + statements.body +
+                              (statements.body.ends_with('\n') ? "" : "\n") + statements.after +
+                              "\n"});
+  }
+  return plan;
+}
+
+StatusResult run_validate(const MigrateOptions& options, core::Context& context) {
+  auto result = run_status(options, context);
+  if (options.allow_out_of_order) {
+    std::erase_if(result.problems, [](const std::string& problem) {
+      return problem.find("--allow-out-of-order") != std::string::npos;
+    });
+  }
+  return result;
+}
+
+HistoryResult run_history(const MigrateOptions& options, core::Context& context) {
+  core::pg::Client client(core::pg::settings_from(context.config));
+  History history(client, options.schema, options.table);
+  HistoryResult result;
+  for (const auto& [version, row] : history.read()) {
+    result.rows.push_back({version.text(),
+                           row.name,
+                           row.status,
+                           row.applied_at,
+                           row.applied_by,
+                           row.execution_ms,
+                           row.error});
+  }
+  std::stable_sort(result.rows.begin(), result.rows.end(), [](const auto& a, const auto& b) {
+    return a.applied_at < b.applied_at;
+  });
+  return result;
+}
+
+CreateResult run_create(const MigrateOptions& options, core::Context&) {
+  static const std::regex k_name("[a-z0-9][a-z0-9_]*");
+  if (!std::regex_match(options.name, k_name)) {
+    core::throw_usage(fmt::format("NAME: '{}' is not a migration name (lower-case letters, digits "
+                                  "and '_', e.g. add_users_email_index)",
+                                  options.name));
+  }
+  std::filesystem::create_directories(options.dir);
+  auto migrations = load_migrations(options.dir);
+  std::string version;
+  if (options.version_style == "timestamp") {
+    auto now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &utc);
+    version = buffer;
+  } else {
+    std::uint64_t next = migrations.empty() ? 1 : migrations.back().version.parts.front() + 1;
+    version = fmt::format("{:04}", next);
+  }
+  if (auto parsed = parse_version(version);
+      !migrations.empty() && parsed && !(migrations.back().version < *parsed)) {
+    core::throw_refused(fmt::format("version {} is not newer than the newest migration {}",
+                                    version,
+                                    migrations.back().version.text()));
+  }
+  CreateResult result;
+  for (std::string direction : {"up", "down"}) {
+    auto path = options.dir / fmt::format("{}_{}.{}.sql", version, options.name, direction);
+    if (std::filesystem::exists(path)) {
+      core::throw_refused(fmt::format("{} already exists", path.string()));
+    }
+    core::atomic_write(path,
+                       fmt::format("-- {} migration {}: {}\n-- Runs in a transaction; add "
+                                   "`-- golfops:no-transaction` for CREATE INDEX CONCURRENTLY.\n",
+                                   direction,
+                                   version,
+                                   options.name));
+    result.files.push_back(path.string());
+  }
+  return result;
+}
+
+NoteResult run_baseline(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  auto baseline = require_version(options.version, "VERSION");
+  session.history.lock(options.lock_wait);
+  session.history.ensure_table();
+  if (!session.history.read().empty()) {
+    core::throw_refused(fmt::format("{} already has rows: baseline adopts a database that "
+                                    "golfops has never migrated",
+                                    session.history.qualified_table()));
+  }
+  std::size_t marked = 0;
+  std::string sql = "BEGIN;\n";
+  for (const auto& migration : session.migrations) {
+    if (baseline < migration.version) {
+      break;
+    }
+    sql += session.history.record_sql(migration, 0, "baseline") + ";\n";
+    ++marked;
+  }
+  if (marked == 0) {
+    core::throw_usage(fmt::format("VERSION: no migration at or below {}", baseline.text()));
+  }
+  session.client.execute(sql + "COMMIT;");
+  session.history.unlock();
+  return {fmt::format("baselined at {}: {} migration(s) recorded as applied without running them",
+                      baseline.text(),
+                      marked)};
+}
+
+NoteResult run_force(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  auto version = require_version(options.version, "VERSION");
+  const auto* migration = session.find(version);
+  session.history.lock(options.lock_wait);
+  session.history.ensure_table();
+  if (options.force_pending) {
+    session.client.execute(session.history.forget_sql(version));
+    session.history.unlock();
+    return {fmt::format("forced {} to pending: `migrate up` will run it again", version.text())};
+  }
+  if (migration == nullptr) {
+    core::throw_usage(fmt::format("VERSION: no migration file with version {}", version.text()));
+  }
+  session.client.execute(session.history.record_sql(*migration, 0, "applied"));
+  session.history.unlock();
+  return {fmt::format("forced {} to applied (checksum of the file on disk); nothing was run",
+                      label(*migration))};
+}
+
+} // namespace golfops::commands::migrate

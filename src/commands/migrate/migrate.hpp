@@ -1,0 +1,123 @@
+#pragma once
+
+#include "commands/migrate/source.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "core/output/report.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace golfops::commands::migrate {
+
+struct MigrateOptions {
+  std::filesystem::path dir = "migrations";
+  std::string schema = "public";
+  std::string table = "golfops_schema_migrations";
+  core::Milliseconds lock_wait{60000};
+  core::Milliseconds ddl_lock_timeout{5000};
+  int ddl_retries = 5;
+  bool allow_out_of_order = false;
+  std::string version_style = "sequential";
+
+  std::optional<std::size_t> count;  // up N / down N
+  std::optional<std::string> target; // --to V
+  bool yes = false;                  // down/redo: confirmed
+  bool interactive = false;          // stdin is a terminal
+  std::string name;                  // create
+  std::string version;               // baseline / force
+  bool force_pending = false;        // force --pending: forget the version instead
+};
+
+// Options from the migrate.* config keys (flags reach them through config).
+MigrateOptions options_from(const core::config::Config& config);
+
+// One line of `status`: a file, an applied row, or both.
+struct StatusRow {
+  std::string version;
+  std::string name;
+  std::string state; // applied, pending, failed, baseline, missing (applied, file gone), edited
+  std::string applied_at;
+  std::string file;
+};
+
+struct StatusResult {
+  std::vector<StatusRow> rows;
+  std::size_t applied = 0;
+  std::size_t pending = 0;
+  std::vector<std::string> problems; // edited, missing, out of order, failed
+};
+
+struct StepResult {
+  std::string version;
+  std::string name;
+  std::string direction; // up | down
+  std::int64_t execution_ms = 0;
+  int attempts = 1;
+};
+
+struct RunResult {
+  std::string direction;
+  std::vector<StepResult> steps;
+  std::size_t remaining = 0;        // pending after the run (up) or still applied (down)
+  std::vector<std::string> failure; // lines: file:line:column message, source line, what to do
+};
+
+struct PlanStep {
+  std::string version;
+  std::string name;
+  std::string direction;
+  bool transactional = true;
+  std::string file;
+  std::string sql; // exactly what is sent, wrappers included
+};
+
+struct PlanResult {
+  std::string direction;
+  std::vector<PlanStep> steps;
+};
+
+struct HistoryRow {
+  std::string version;
+  std::string name;
+  std::string status;
+  std::string applied_at;
+  std::string applied_by;
+  std::int64_t execution_ms = 0;
+  std::string error;
+};
+
+struct HistoryResult {
+  std::vector<HistoryRow> rows; // oldest first
+};
+
+struct CreateResult {
+  std::vector<std::string> files;
+};
+
+struct NoteResult {
+  std::string message;
+};
+
+StatusResult run_status(const MigrateOptions& options, core::Context& context);
+RunResult run_up(const MigrateOptions& options, core::Context& context);
+RunResult run_down(const MigrateOptions& options, core::Context& context);
+RunResult run_redo(const MigrateOptions& options, core::Context& context);
+PlanResult
+run_plan(const MigrateOptions& options, const std::string& direction, core::Context& context);
+StatusResult run_validate(const MigrateOptions& options, core::Context& context);
+HistoryResult run_history(const MigrateOptions& options, core::Context& context);
+CreateResult run_create(const MigrateOptions& options, core::Context& context);
+NoteResult run_baseline(const MigrateOptions& options, core::Context& context);
+NoteResult run_force(const MigrateOptions& options, core::Context& context);
+
+core::output::Report render(const StatusResult& result);
+core::output::Report render(const RunResult& result);
+core::output::Report render(const PlanResult& result);
+core::output::Report render(const HistoryResult& result);
+core::output::Report render(const CreateResult& result);
+core::output::Report render(const NoteResult& result);
+
+} // namespace golfops::commands::migrate

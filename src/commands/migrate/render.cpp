@@ -1,0 +1,153 @@
+#include "commands/migrate/migrate.hpp"
+
+#include <fmt/format.h>
+
+namespace golfops::commands::migrate {
+namespace {
+
+using Tone = core::output::Table::Tone;
+
+Tone tone_of(const std::string& state) {
+  if (state == "applied" || state == "baseline") {
+    return Tone::good;
+  }
+  if (state == "pending") {
+    return Tone::warn;
+  }
+  return Tone::bad;
+}
+
+} // namespace
+
+core::output::Report render(const StatusResult& result) {
+  core::output::Report report;
+  report.json = {{"applied", result.applied},
+                 {"pending", result.pending},
+                 {"problems", result.problems},
+                 {"migrations", nlohmann::json::array()}};
+  core::output::Table table({"version", "name", "state", "applied at"});
+  for (const auto& row : result.rows) {
+    report.json["migrations"].push_back(
+        {{"version", row.version},
+         {"name", row.name},
+         {"state", row.state},
+         {"applied_at",
+          row.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.applied_at)},
+         {"file", row.file}});
+    table.add_row({{row.version}, {row.name}, {row.state, tone_of(row.state)}, {row.applied_at}});
+  }
+  if (!table.empty()) {
+    report.tables.push_back(std::move(table));
+  }
+  report.notes.push_back(fmt::format("{} applied, {} pending", result.applied, result.pending));
+  for (const auto& problem : result.problems) {
+    report.notes.push_back("problem: " + problem);
+  }
+  return report;
+}
+
+core::output::Report render(const RunResult& result) {
+  core::output::Report report;
+  report.json = {{"direction", result.direction},
+                 {"remaining", result.remaining},
+                 {"failure", result.failure},
+                 {"steps", nlohmann::json::array()}};
+  core::output::Table table({"version", "name", "direction", "time", "attempts"});
+  table.align_right(3);
+  table.align_right(4);
+  for (const auto& step : result.steps) {
+    report.json["steps"].push_back({{"version", step.version},
+                                    {"name", step.name},
+                                    {"direction", step.direction},
+                                    {"execution_ms", step.execution_ms},
+                                    {"attempts", step.attempts}});
+    table.add_row({{step.version},
+                   {step.name},
+                   {step.direction},
+                   {fmt::format("{} ms", step.execution_ms)},
+                   {std::to_string(step.attempts)}});
+  }
+  if (!table.empty()) {
+    report.tables.push_back(std::move(table));
+  }
+  if (result.steps.empty() && result.failure.empty()) {
+    report.notes.push_back(result.direction == "up" ? "nothing to apply: up to date"
+                                                    : "nothing to revert");
+  } else {
+    report.notes.push_back(fmt::format("{} step(s) done, {} {}",
+                                       result.steps.size(),
+                                       result.remaining,
+                                       result.direction == "down" ? "still applied" : "pending"));
+  }
+  return report;
+}
+
+core::output::Report render(const PlanResult& result) {
+  core::output::Report report;
+  report.json = {{"direction", result.direction}, {"steps", nlohmann::json::array()}};
+  std::string text;
+  for (const auto& step : result.steps) {
+    report.json["steps"].push_back({{"version", step.version},
+                                    {"name", step.name},
+                                    {"direction", step.direction},
+                                    {"transaction", step.transactional},
+                                    {"file", step.file},
+                                    {"sql", step.sql}});
+    text += fmt::format("-- {} {}_{} ({}){}\n{}\n",
+                        step.direction,
+                        step.version,
+                        step.name,
+                        step.file,
+                        step.transactional ? "" : " [no transaction]",
+                        step.sql);
+  }
+  report.notes.push_back(text.empty() ? "-- nothing to run" : text);
+  return report;
+}
+
+core::output::Report render(const HistoryResult& result) {
+  core::output::Report report;
+  report.json = {{"migrations", nlohmann::json::array()}};
+  core::output::Table table({"version", "name", "status", "applied at", "by", "time"});
+  table.align_right(5);
+  for (const auto& row : result.rows) {
+    report.json["migrations"].push_back(
+        {{"version", row.version},
+         {"name", row.name},
+         {"status", row.status},
+         {"applied_at", row.applied_at},
+         {"applied_by", row.applied_by},
+         {"execution_ms", row.execution_ms},
+         {"error", row.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.error)}});
+    table.add_row({{row.version},
+                   {row.name},
+                   {row.status, tone_of(row.status)},
+                   {row.applied_at},
+                   {row.applied_by},
+                   {fmt::format("{} ms", row.execution_ms)}});
+  }
+  if (!table.empty()) {
+    report.tables.push_back(std::move(table));
+  } else {
+    report.notes.push_back("no migrations applied yet");
+  }
+  return report;
+}
+
+core::output::Report render(const CreateResult& result) {
+  core::output::Report report;
+  report.json = {{"files", result.files}};
+  for (const auto& file : result.files) {
+    report.notes.push_back("created " + file);
+  }
+  return report;
+}
+
+core::output::Report render(const NoteResult& result) {
+  core::output::Report report;
+  report.json = {{"message", result.message}};
+  report.notes.push_back(result.message);
+  return report;
+}
+
+} // namespace golfops::commands::migrate
