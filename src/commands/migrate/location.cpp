@@ -1,6 +1,8 @@
 #include "commands/migrate/location.hpp"
 
 #include <cctype>
+#include <cstdlib>
+#include <string>
 
 namespace golfops::commands::migrate {
 namespace {
@@ -51,13 +53,13 @@ SourceLocation line_and_column(std::string_view sql, std::size_t offset) {
 
 } // namespace
 
-std::vector<std::size_t> statement_starts(std::string_view sql) {
-  std::vector<std::size_t> starts;
+std::vector<StatementRange> statement_ranges(std::string_view sql) {
+  std::vector<StatementRange> ranges;
   bool in_statement = false;
   std::size_t at = 0;
   auto begin_token = [&](std::size_t offset) {
     if (!in_statement) {
-      starts.push_back(offset);
+      ranges.push_back({offset, sql.size()});
       in_statement = true;
     }
   };
@@ -106,6 +108,9 @@ std::vector<std::size_t> statement_starts(std::string_view sql) {
       auto close = sql.find(tag, at + length);
       at = close == std::string_view::npos ? sql.size() : close + length;
     } else if (c == ';') {
+      if (in_statement) {
+        ranges.back().end = at + 1;
+      }
       in_statement = false;
       ++at;
     } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
@@ -115,10 +120,29 @@ std::vector<std::size_t> statement_starts(std::string_view sql) {
       ++at;
     }
   }
+  return ranges;
+}
+
+std::vector<std::size_t> statement_starts(std::string_view sql) {
+  std::vector<std::size_t> starts;
+  for (const auto& range : statement_ranges(sql)) {
+    starts.push_back(range.begin);
+  }
   return starts;
 }
 
-SourceLocation locate(std::string_view sql, std::size_t position, std::size_t statement_index) {
+std::size_t characters_before(std::string_view sql, std::size_t offset) {
+  std::size_t characters = 0;
+  for (std::size_t index = 0; index < offset && index < sql.size(); ++index) {
+    characters += (static_cast<unsigned char>(sql[index]) & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return characters;
+}
+
+SourceLocation locate(std::string_view sql,
+                      std::size_t position,
+                      std::size_t statement_index,
+                      std::string_view context) {
   if (position > 0) {
     // PostgreSQL counts characters, not bytes.
     std::size_t characters = 0;
@@ -129,10 +153,30 @@ SourceLocation locate(std::string_view sql, std::size_t position, std::size_t st
     }
   }
   auto starts = statement_starts(sql);
-  if (statement_index < starts.size()) {
-    return line_and_column(sql, starts[statement_index]);
+  if (statement_index >= starts.size()) {
+    return {};
   }
-  return {};
+  auto start = starts[statement_index];
+  // "PL/pgSQL function inline_code_block line 3 at PERFORM": line 3 of the DO
+  // body, which begins right after the statement's first dollar quote.
+  constexpr std::string_view k_marker = "inline_code_block line ";
+  if (auto at = context.find(k_marker); at != std::string_view::npos) {
+    auto body_line =
+        std::strtoul(std::string(context.substr(at + k_marker.size())).c_str(), nullptr, 10);
+    for (auto offset = start; offset < sql.size() && body_line > 0; ++offset) {
+      if (sql[offset] == '$' && dollar_tag_length(sql, offset) > 0) {
+        offset += dollar_tag_length(sql, offset);
+        for (unsigned long line = 1; line < body_line && offset < sql.size(); ++offset) {
+          line += sql[offset] == '\n' ? 1 : 0;
+        }
+        while (offset < sql.size() && (sql[offset] == ' ' || sql[offset] == '\t')) {
+          ++offset;
+        }
+        return line_and_column(sql, offset);
+      }
+    }
+  }
+  return line_and_column(sql, start);
 }
 
 } // namespace golfops::commands::migrate

@@ -13,6 +13,19 @@ namespace golfops::commands::migrate {
 // split what is executed (the server gets the file as written).
 std::vector<std::size_t> statement_starts(std::string_view sql);
 
+// Each statement as [begin, end) byte offsets, `end` past its ';' (or the
+// end of the text). For no-transaction migrations, which must reach the
+// server one statement at a time as psql sends them: in one multi-statement
+// query PostgreSQL would wrap them all in an implicit transaction.
+struct StatementRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+std::vector<StatementRange> statement_ranges(std::string_view sql);
+
+// Number of characters (not bytes) in sql[0, offset).
+std::size_t characters_before(std::string_view sql, std::size_t offset);
+
 struct SourceLocation {
   std::size_t line = 0;   // 1-based, 0 when unknown
   std::size_t column = 0; // 1-based, in characters
@@ -20,7 +33,11 @@ struct SourceLocation {
 };
 
 // Where a failing statement is: by PostgreSQL's 1-based character position
-// when it gave one, else by the index of the failing statement.
-SourceLocation locate(std::string_view sql, std::size_t position, std::size_t statement_index);
+// when it gave one; else, for an error inside a DO block, by the PL/pgSQL
+// line named in `context`; else at the start of the failing statement.
+SourceLocation locate(std::string_view sql,
+                      std::size_t position,
+                      std::size_t statement_index,
+                      std::string_view context = {});
 
 } // namespace golfops::commands::migrate

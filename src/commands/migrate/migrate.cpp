@@ -5,6 +5,7 @@
 #include "core/config/config.hpp"
 #include "core/fs.hpp"
 #include "core/pg/client.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -151,7 +152,7 @@ std::vector<std::string> describe_failure(const Migration& migration,
                                           const core::pg::QueryError& error,
                                           bool rolled_back) {
   const auto& script = up ? migration.up : *migration.down;
-  auto location = locate(script.sql, error.position, error.statement_index);
+  auto location = locate(script.sql, error.position, error.statement_index, error.context);
   std::vector<std::string> lines;
   auto line = location.line == 0 ? 0 : location.line + script.first_line - 1;
   lines.push_back(fmt::format("{}:{}:{}: {} (SQLSTATE {})",
@@ -173,7 +174,11 @@ std::vector<std::string> describe_failure(const Migration& migration,
     lines.push_back("HINT: " + error.hint);
   }
   if (!error.context.empty()) {
-    lines.push_back("CONTEXT: " + error.context.substr(0, error.context.find('\n')));
+    for (const auto& context : core::split(error.context, '\n')) {
+      if (!context.empty()) {
+        lines.push_back("CONTEXT: " + context);
+      }
+    }
   }
   lines.push_back(
       rolled_back ? fmt::format("{} was rolled back: nothing from it persists", label(migration))
@@ -181,6 +186,25 @@ std::vector<std::string> describe_failure(const Migration& migration,
                                 "recorded as failed (see `golfops migrate status`)",
                                 label(migration)));
   return lines;
+}
+
+// Sends each statement on its own, as psql does, so statements that refuse a
+// transaction block (CREATE INDEX CONCURRENTLY) run; errors keep pointing
+// into the whole file.
+void run_one_by_one(core::pg::Client& client, const std::string& sql) {
+  auto ranges = statement_ranges(sql);
+  for (std::size_t index = 0; index < ranges.size(); ++index) {
+    const auto& range = ranges[index];
+    try {
+      client.execute(sql.substr(range.begin, range.end - range.begin));
+    } catch (core::pg::QueryError& error) {
+      error.statement_index = index;
+      if (error.position > 0) {
+        error.position += characters_before(sql, range.begin);
+      }
+      throw;
+    }
+  }
 }
 
 // Runs one migration step, retrying (bounded, backoff with jitter) when its
@@ -199,7 +223,11 @@ StepResult apply_step(Session& session,
     auto statements = statements_for(migration, up, session.history, options, 0);
     try {
       session.client.execute(statements.before);
-      session.client.run_script(statements.body);
+      if (script.transactional) {
+        session.client.run_script(statements.body);
+      } else {
+        run_one_by_one(session.client, statements.body);
+      }
       step.execution_ms = elapsed_ms(start);
       session.client.execute(
           statements_for(migration, up, session.history, options, step.execution_ms).after);

@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# `golfops migrate` against a real PostgreSQL 15.
+source "$(dirname "$0")/harness.bash"
+corpus="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/migrate/corpus"
+project_migrations="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/migrations"
+start_postgres
+cd "$HARNESS_TMP"
+printf '%s\n' "$PG_PASSWORD" >pg.password
+export PGPASSWORD="$PG_PASSWORD"
+psql_real="$PG_BIN/psql"
+sql() { "$psql_real" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U golfops -d "$1" -c "$2"; }
+new_db() { sql postgres "CREATE DATABASE $1" >/dev/null; }
+use_db() {
+  cat >golfops.toml <<TOML
+[database]
+url = "postgres://golfops@127.0.0.1:$PG_PORT/$1"
+password_file = "$HARNESS_TMP/pg.password"
+[migrate]
+dir = "$2"
+TOML
+}
+dump_schema() {
+  "$PG_BIN/pg_dump" --schema-only --no-owner -h 127.0.0.1 -p "$PG_PORT" -U golfops \
+    --exclude-table=golfops_schema_migrations "$1" | grep -v -e '^--' -e '^$' -e '^\\restrict' -e '^\\unrestrict'
+}
+
+test_case "the corpus applied by golfops equals psql -v ON_ERROR_STOP=1 file by file"
+new_db corpus_golfops
+new_db corpus_psql
+use_db corpus_golfops "$corpus"
+run "$GOLFOPS" migrate up -o json
+expect_status 0
+expect_json '(.steps | length) == 6 and .remaining == 0 and .failure == []'
+for file in "$corpus"/*.up.sql; do
+  "$psql_real" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U golfops -d corpus_psql -f "$file" >/dev/null
+done
+diff <(dump_schema corpus_golfops) <(dump_schema corpus_psql) >schema.diff || fail "schemas differ: $(head -20 schema.diff)"
+[[ $(sql corpus_golfops "select count(*) from players") == 2 ]] || fail "corpus data missing"
+
+test_case "status, history and plan after up"
+run "$GOLFOPS" migrate status -o json
+expect_status 0
+expect_json '.applied == 6 and .pending == 0 and all(.migrations[]; .state == "applied")'
+run "$GOLFOPS" migrate status --exit-code
+expect_status 0
+run "$GOLFOPS" migrate history -o json
+expect_status 0
+expect_json '(.migrations | length) == 6 and all(.migrations[]; .applied_by != "" and .execution_ms >= 0)'
+run "$GOLFOPS" migrate plan
+expect_status 0
+expect_stdout "nothing to run"
+
+test_case "down needs --yes without a terminal; then reverts newest first"
+run "$GOLFOPS" migrate down 2
+expect_status 4
+expect_stderr "--yes"
+[[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 6 ]] || fail "down ran without --yes"
+run "$GOLFOPS" migrate down 2 --yes -o json
+expect_status 0
+expect_json '[.steps[].version] == ["0006", "0005"]'
+run "$GOLFOPS" migrate status --exit-code
+expect_status 1
+
+test_case "plan prints exactly the SQL and changes nothing"
+run "$GOLFOPS" migrate plan -o json
+expect_status 0
+expect_json '(.steps | length) == 2 and .steps[0].transaction == true and .steps[1].transaction == false'
+expect_json '.steps[0].sql | contains("SET LOCAL lock_timeout") and contains("ALTER TABLE players ADD COLUMN created_at")'
+[[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 4 ]] || fail "plan changed state"
+run "$GOLFOPS" migrate redo --yes
+expect_status 0
+run "$GOLFOPS" migrate up
+expect_status 0
+diff <(dump_schema corpus_golfops) <(dump_schema corpus_psql) >schema.diff || fail "schemas differ after down/up: $(head -20 schema.diff)"
+
+test_case "the project's own migrations apply and revert cleanly"
+new_db project
+use_db project "$project_migrations"
+run "$GOLFOPS" migrate up
+expect_status 0
+sql project "insert into golfops.rate_limit_rules (name, route, scope, requests, window_ms) values ('login', '/login', 'ip', 5, 60000)"
+[[ $(sql project "select count(*) from golfops.rate_limit_audit") == 1 ]] || fail "audit trigger missing"
+run "$GOLFOPS" migrate down --to 0 --yes
+expect_status 0
+[[ $(sql project "select count(*) from pg_tables where schemaname = 'public' and tablename <> 'golfops_schema_migrations'") == 0 ]] || fail "down left tables"
+
+test_case "four concurrent up: each migration once, all exit 0"
+new_db concurrent
+mkdir -p concurrent
+sql concurrent "create table runs (version int)"
+for n in 1 2 3 4 5 6 7 8; do
+  printf 'insert into runs values (%d);\nselect pg_sleep(0.05);\ncreate table t%d (id int);\n' "$n" "$n" >concurrent/000${n}_step.up.sql
+done
+use_db concurrent "$HARNESS_TMP/concurrent"
+pids=()
+for i in 1 2 3 4; do
+  "$GOLFOPS" migrate up >"concurrent-$i.out" 2>&1 &
+  pids+=($!)
+done
+for i in 0 1 2 3; do
+  wait "${pids[$i]}" || fail "concurrent up $((i + 1)) failed: $(cat "concurrent-$((i + 1)).out")"
+done
+[[ $(sql concurrent "select count(*) from runs") == 8 ]] || fail "migrations ran $(sql concurrent "select count(*) from runs") times, not 8"
+[[ $(sql concurrent "select count(distinct version) from runs") == 8 ]] || fail "a migration ran twice"
+
+test_case "lock held by another run: exit 4 naming the holder"
+printf 'select pg_sleep(3);\n' >concurrent/0009_slow.up.sql
+"$GOLFOPS" migrate up >slow.out 2>&1 &
+slow=$!
+sleep 0.7
+run "$GOLFOPS" migrate up --lock-timeout 300ms
+expect_status 4
+expect_stderr "application 'golfops'"
+expect_stderr "pid "
+wait "$slow" || fail "the slow up failed"
+
+test_case "edited, missing and out-of-order files"
+printf '\n-- edited\n' >>concurrent/0003_step.up.sql
+run "$GOLFOPS" migrate validate
+expect_status 1
+expect_stderr "0003_step.up.sql: edited after it was applied"
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "edited after it was applied"
+sed -i '$d' concurrent/0003_step.up.sql
+sed -i '$d' concurrent/0003_step.up.sql
+run "$GOLFOPS" migrate validate
+expect_status 0
+mv concurrent/0004_step.up.sql 0004_step.up.sql.away
+run "$GOLFOPS" migrate validate -o json
+expect_status 1
+expect_json '.problems | any(contains("version 4 (step) is applied but its file is missing"))'
+mv 0004_step.up.sql.away concurrent/0004_step.up.sql
+printf 'create table dup (id int);\n' >concurrent/08_duplicate.up.sql
+run "$GOLFOPS" migrate up
+expect_status 2
+expect_stderr "version 8 is also used"
+rm concurrent/08_duplicate.up.sql
+# A Flyway-style 2.5 sorts between 2 and 3, older than the newest applied (9).
+mkdir -p ooo && cp concurrent/*.sql ooo/
+printf 'create table late (id int);\n' >"ooo/V2_5__late.sql"
+use_db concurrent "$HARNESS_TMP/ooo"
+run "$GOLFOPS" migrate up
+expect_status 4
+expect_stderr "older than the newest applied version 9"
+run "$GOLFOPS" migrate up --allow-out-of-order
+expect_status 0
+[[ $(sql concurrent "select count(*) from golfops_schema_migrations where version = '2.5'") == 1 ]] || fail "out-of-order file not applied"
+
+test_case "a bad statement in the middle: file:line:column, SQLSTATE, source line, nothing persists"
+new_db failures
+mkdir -p failing
+cat >failing/0001_good.up.sql <<'SQL'
+create table good (id int);
+SQL
+cat >failing/0002_bad.up.sql <<'SQL'
+-- Creates a table, then fails: the table must not survive.
+create table half_done (id int);
+
+insert into half_done values (1);
+create tabel typo (id int);
+create table never (id int);
+SQL
+use_db failures "$HARNESS_TMP/failing"
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "failing/0002_bad.up.sql:5:8: syntax error at or near \"tabel\" (SQLSTATE 42601)"
+expect_stderr "     5 | create tabel typo (id int);"
+expect_stderr "0002_bad was rolled back"
+[[ $(sql failures "select to_regclass('half_done') is null") == t ]] || fail "half_done persisted"
+[[ $(sql failures "select string_agg(version, ',') from golfops_schema_migrations") == 1 ]] || fail "state rows wrong"
+
+test_case "an error without a position points at its statement; DO blocks name the PL/pgSQL line"
+cat >failing/0002_bad.up.sql <<'SQL'
+create table uniq (id int primary key);
+insert into uniq values (1);
+/* the next statement fails at run time */
+insert into uniq
+  values (1);
+SQL
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "failing/0002_bad.up.sql:4:1: duplicate key value violates unique constraint \"uniq_pkey\" (SQLSTATE 23505)"
+expect_stderr "DETAIL: Key (id)=(1) already exists."
+cat >failing/0002_bad.up.sql <<'SQL'
+select 1;
+DO $$
+BEGIN
+  PERFORM 1 / 0;
+END
+$$;
+SQL
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "failing/0002_bad.up.sql:4:3: division by zero (SQLSTATE 22012)"
+expect_stderr "     4 |   PERFORM 1 / 0;"
+expect_stderr "CONTEXT: PL/pgSQL function inline_code_block line 3 at PERFORM"
+
+test_case "a failed no-transaction migration is recorded, blocks up, and is repaired with force"
+cat >failing/0002_bad.up.sql <<'SQL'
+-- golfops:no-transaction
+create table partial (id int);
+create index concurrently partial_idx on missing_table (id);
+SQL
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "may be partly applied"
+run "$GOLFOPS" migrate status -o json
+expect_json '(.migrations[] | select(.version == "0002") | .state) == "failed"'
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "golfops migrate force 2"
+sql failures "drop table partial"
+run "$GOLFOPS" migrate force 2 --pending
+expect_status 0
+printf -- '-- golfops:no-transaction\ncreate table partial (id int);\ncreate index concurrently partial_idx on partial (id);\n' >failing/0002_bad.up.sql
+run "$GOLFOPS" migrate up
+expect_status 0
+[[ $(sql failures "select status from golfops_schema_migrations where version = '2'") == applied ]] || fail "not applied"
+
+test_case "lock_timeout: DDL waits a bounded time, retries with backoff, then succeeds"
+new_db locks
+mkdir -p locking
+printf 'create table busy (id int);\n' >locking/0001_busy.up.sql
+printf 'alter table busy add column note text;\n' >locking/0002_alter.up.sql
+use_db locks "$HARNESS_TMP/locking"
+run "$GOLFOPS" migrate up 1
+expect_status 0
+# A long transaction holds a lock on busy for ~1.5 s.
+"$psql_real" -X -q -h 127.0.0.1 -p "$PG_PORT" -U golfops -d locks \
+  -c "begin; lock table busy in access share mode; select pg_sleep(1.5); commit;" >/dev/null &
+holder=$!
+sleep 0.3
+run "$GOLFOPS" migrate up --ddl-lock-timeout 200ms -o json
+expect_status 0
+expect_json '.steps[0].attempts > 1'
+expect_stderr "lock_timeout (200ms) hit"
+wait "$holder"
+
+test_case "lock_timeout: gives up after the bounded retries, naming the cause"
+printf 'alter table busy add column more text;\n' >locking/0003_more.up.sql
+"$psql_real" -X -q -h 127.0.0.1 -p "$PG_PORT" -U golfops -d locks \
+  -c "begin; lock table busy in access share mode; select pg_sleep(4); commit;" >/dev/null &
+holder=$!
+sleep 0.3
+run env GOLFOPS_MIGRATE_DDL_RETRIES=1 "$GOLFOPS" migrate up --ddl-lock-timeout 100ms
+expect_status 1
+expect_stderr "SQLSTATE 55P03"
+expect_stderr "gave up after 2 attempts"
+[[ $(sql locks "select count(*) from golfops_schema_migrations") == 2 ]] || fail "state changed"
+wait "$holder"
+
+test_case "kill -9 during up leaves each migration applied or not, and the next up finishes"
+new_db killed
+mkdir -p killing
+for n in 1 2 3 4 5 6; do
+  printf 'create table k%d (id int);\nselect pg_sleep(0.3);\ninsert into k%d values (%d);\n' "$n" "$n" "$n" >killing/000${n}_k.up.sql
+done
+use_db killed "$HARNESS_TMP/killing"
+"$GOLFOPS" migrate up >/dev/null 2>&1 &
+victim=$!
+sleep 0.8
+kill -9 "$victim"
+wait "$victim" 2>/dev/null || true
+for n in 1 2 3 4 5 6; do
+  table=$(sql killed "select to_regclass('k$n') is not null")
+  row=$(sql killed "select count(*) from golfops_schema_migrations where version = '$n'")
+  if [[ "$table" == t && "$row" != 1 ]] || [[ "$table" == f && "$row" != 0 ]]; then
+    fail "after kill -9: k$n exists=$table but state row count=$row"
+  fi
+done
+run "$GOLFOPS" migrate up
+expect_status 0
+[[ $(sql killed "select count(*) from golfops_schema_migrations") == 6 ]] || fail "not all applied after kill -9"
+
+test_case "dbmate and Flyway layouts"
+new_db formats
+mkdir -p dbmate flyway
+printf -- '-- migrate:up\ncreate table dm (id int);\n\n-- migrate:down\ndrop table dm;\n' >dbmate/20240101120000_dm.sql
+printf -- '-- migrate:up transaction:false\ncreate index concurrently dm_idx on dm (id);\n-- migrate:down\ndrop index dm_idx;\n' >dbmate/20240102120000_dm_index.sql
+use_db formats "$HARNESS_TMP/dbmate"
+run "$GOLFOPS" migrate up -o json
+expect_status 0
+expect_json '(.steps | length) == 2'
+run "$GOLFOPS" migrate down --yes
+expect_status 0
+printf 'create table fw (id int);\n' >flyway/V1__fw.sql
+printf 'drop table fw;\n' >flyway/U1__fw.sql
+printf 'alter table fw add column x int;\n' >flyway/V1.1__fw_x.sql
+printf 'alter table fw add column y int;\n' >flyway/V1.10__fw_y.sql
+printf 'alter table fw add column z int;\n' >flyway/V1.2__fw_z.sql
+new_db flyway
+use_db flyway "$HARNESS_TMP/flyway"
+run "$GOLFOPS" migrate up -o json
+expect_status 0
+expect_json '[.steps[].version] == ["1", "1.1", "1.2", "1.10"]'
+
+test_case "create, baseline and bad input"
+mkdir -p created
+use_db formats "$HARNESS_TMP/created"
+run "$GOLFOPS" migrate create add_users
+expect_status 0
+[[ -f created/0001_add_users.up.sql && -f created/0001_add_users.down.sql ]] || fail "create wrote $(ls created)"
+run "$GOLFOPS" migrate create add_more
+[[ -f created/0002_add_more.up.sql ]] || fail "no 0002"
+run "$GOLFOPS" migrate create "Bad Name"
+expect_status 2
+expect_stderr "NAME: 'Bad Name' is not a migration name"
+run "$GOLFOPS" migrate create --timestamp stamped
+expect_status 0
+ls created | grep -Eq '^20[0-9]{12}_stamped.up.sql$' || fail "no timestamped file"
+printf 'create table x;\n' >created/notes.sql
+run "$GOLFOPS" migrate status
+expect_status 2
+expect_stderr "notes.sql: not a migration file name"
+rm created/notes.sql
+new_db adopted
+"$psql_real" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U golfops -d adopted \
+  -f "$project_migrations/0001_create_users.up.sql" >/dev/null
+use_db adopted "$project_migrations"
+run "$GOLFOPS" migrate baseline 1
+expect_status 0
+run "$GOLFOPS" migrate status -o json
+expect_json '(.migrations[0].state) == "baseline" and .pending == 3'
+run "$GOLFOPS" migrate up
+expect_status 0
+run "$GOLFOPS" migrate baseline 1
+expect_status 4
+run "$GOLFOPS" migrate up --to nine
+expect_status 2
+expect_stderr "--to: 'nine' is not a version"
+
+finish

@@ -1,0 +1,3 @@
+DROP TABLE players;
+DROP TYPE card;
+DROP DOMAIN email_address;

@@ -1,0 +1,3 @@
+DROP FUNCTION quoted_body();
+DROP FUNCTION shout(text);
+DROP FUNCTION score_hand(card[]);
