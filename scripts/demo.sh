@@ -27,5 +27,15 @@ step golfops health -o json
 "$golfops" health -o json
 step golfops config validate
 "$golfops" config validate
+step "golfops migrate status   # the project's own schema, in migrations/"
+"$golfops" migrate status
+step golfops migrate plan 1
+"$golfops" migrate plan up 1
+step golfops migrate up
+"$golfops" migrate up
+step golfops migrate history
+"$golfops" migrate history
+step "golfops migrate status --exit-code && echo up to date"
+"$golfops" migrate status --exit-code && echo "up to date"
 printf '\nThe servers keep running. Try:\n  export GOLFOPS_CONFIG=%s\n  %s health\n  %s dev down --purge\n' \
   "$config" "$golfops" "$golfops"

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# 200 generated migrations (table + index + a few rows + an ALTER each) on one
+# throwaway PostgreSQL 15 (`golfops dev up`), applied by golfops and its peers,
+# each run on a fresh database; then a no-op status. Prints ratios.
+# Usage: bench/migrate.sh [build-dir] [count]    (default build/release, 200)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+count=${2:-200}
+if [[ ! -x "$build/golfops" ]]; then
+  cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)" >/dev/null
+fi
+command -v hyperfine >/dev/null && command -v sqitch >/dev/null || ./scripts/install-deps.sh
+golfops=$(realpath "$build/golfops")
+pg_bin=/usr/lib/postgresql/15/bin
+work=$(mktemp -d /tmp/golfops-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() { "$golfops" dev down --state-dir "$work/dev" --purge >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$golfops" dev up --state-dir "$work/dev" >/dev/null
+export GOLFOPS_CONFIG="$work/dev/golfops.toml"
+port=$("$golfops" config show -o json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["database_target"].split(":")[1].split("/")[0])')
+export PGPASSWORD=$(cat "$work/dev/postgres.password") PGHOST=127.0.0.1 PGPORT=$port PGUSER=golfops
+psql=("$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -d bench)
+
+# The migrations, once per tool's layout.
+mkdir -p "$work/sql" "$work/alembic/versions" "$work/sqitch/deploy"
+for i in $(seq -w 1 "$count"); do
+  cat >"$work/sql/${i}_bench_t${i}.up.sql" <<SQL
+CREATE TABLE bench_t${i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX bench_t${i}_name_idx ON bench_t${i} (name);
+INSERT INTO bench_t${i} (name) VALUES ('alpha'), ('bravo'), ('charlie');
+ALTER TABLE bench_t${i} ADD COLUMN note text;
+SQL
+  previous=$([[ $((10#$i)) -gt 1 ]] && printf "'r%04d'" $((10#$i - 1)) || echo None)
+  cat >"$work/alembic/versions/r${i}.py" <<PY
+from alembic import op
+revision = 'r$(printf %04d $((10#$i)))'
+down_revision = ${previous}
+def upgrade():
+    op.execute(open('$work/sql/${i}_bench_t${i}.up.sql').read())
+PY
+  cp "$work/sql/${i}_bench_t${i}.up.sql" "$work/sqitch/deploy/c${i}.sql"
+  printf 'c%s 2024-01-01T00:00:00Z bench <bench@example.com> # bench %s\n' "$i" "$i" >>"$work/sqitch/plan.tail"
+done
+cat "$work"/sql/*.up.sql >"$work/all.sql"
+cat >"$work/alembic/alembic.ini" <<INI
+[alembic]
+script_location = $work/alembic
+sqlalchemy.url = postgresql://golfops:${PGPASSWORD}@127.0.0.1:${port}/bench
+INI
+cat >"$work/alembic/env.py" <<'PY'
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+config = context.config
+connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
+with connectable.connect() as connection:
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+PY
+printf '%%syntax-version=1.0.0\n%%project=bench\n\n' | cat - "$work/sqitch/plan.tail" >"$work/sqitch/sqitch.plan"
+printf '[core]\n\tengine = pg\n\ttop_dir = %s\n' "$work/sqitch" >"$work/sqitch/sqitch.conf"
+cat >"$work/golfops.toml" <<TOML
+[database]
+url = "postgres://golfops@127.0.0.1:$port/bench"
+password_file = "$work/dev/postgres.password"
+[migrate]
+dir = "$work/sql"
+TOML
+export GOLFOPS_CONFIG="$work/golfops.toml"
+
+fresh="$pg_bin/dropdb --if-exists -h 127.0.0.1 -p $port -U golfops bench && $pg_bin/createdb -h 127.0.0.1 -p $port -U golfops bench"
+files=$(printf -- '-f %s ' "$work"/sql/*.up.sql)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1 (golfops dev up); $count migrations"
+hyperfine --runs 3 --export-json "$work/apply.json" --prepare "$fresh" \
+  -n "golfops migrate up" "$golfops migrate up" \
+  -n "psql, one session, one transaction (floor)" "${psql[*]} -1 $files" \
+  -n "psql -f per file (real binary)" "for f in $work/sql/*.up.sql; do ${psql[*]} -f \$f; done" \
+  -n "alembic upgrade head" "cd $work/alembic && /usr/bin/python3 -m alembic -c alembic.ini upgrade head" \
+  -n "sqitch deploy" "cd $work/sqitch && sqitch deploy db:pg://golfops@127.0.0.1:$port/bench" >/dev/null
+
+# No-op status: everything applied (golfops leaves the last state of the runs above in place).
+eval "$fresh"
+"$golfops" migrate up >/dev/null
+(cd "$work/alembic" && /usr/bin/python3 -m alembic -c alembic.ini stamp head >/dev/null 2>&1)
+(cd "$work/sqitch" && sqitch deploy --log-only "db:pg://golfops@127.0.0.1:$port/bench" >/dev/null)
+hyperfine --warmup 3 --runs 20 --export-json "$work/status.json" \
+  -n "golfops migrate status --exit-code" "$golfops migrate status --exit-code" \
+  -n "alembic current" "cd $work/alembic && /usr/bin/python3 -m alembic -c alembic.ini current" \
+  -n "sqitch status" "cd $work/sqitch && sqitch status db:pg://golfops@127.0.0.1:$port/bench" >/dev/null
+
+/usr/bin/python3 - "$work/apply.json" "$work/status.json" <<'PY'
+import json, sys
+for path, reference in ((sys.argv[1], "golfops migrate up"), (sys.argv[2], "golfops migrate status --exit-code")):
+    results = {r["command"]: r for r in json.load(open(path))["results"]}
+    mine = results[reference]["mean"]
+    print(f"\n{'command':48} {'mean':>10}  ratio to golfops")
+    for name, r in results.items():
+        print(f"{name:48} {r['mean']*1000:8.1f}ms  {r['mean']/mine:6.2f}x")
+apply = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+floor = apply["psql, one session, one transaction (floor)"]
+print(f"\ngolfops up / one-session floor = {apply['golfops migrate up']/floor:.2f} (goal <= 1.3)")
+PY
