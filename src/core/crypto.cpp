@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 
 #include <array>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <vector>
@@ -21,12 +22,23 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
   return hex;
 }
 
+// Fetched once: an implicit fetch per digest, and loading openssl.cnf for a
+// checksum, cost more than hashing a few hundred migration files.
+const EVP_MD* sha256() {
+  static const EVP_MD* const k_sha256 = [] {
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+    return EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  }();
+  return k_sha256;
+}
+
 } // namespace
 
 std::string sha256_hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+  if (sha256() == nullptr ||
+      EVP_Digest(data.data(), data.size(), digest.data(), &length, sha256(), nullptr) != 1) {
     throw_failed("SHA-256 failed");
   }
   return to_hex(digest.data(), length);

@@ -273,6 +273,19 @@ run "$GOLFOPS" migrate up
 expect_status 0
 [[ $(sql killed "select count(*) from golfops_schema_migrations") == 6 ]] || fail "not all applied after kill -9"
 
+test_case "progress: redrawn on a terminal, silent without one, lines with --progress"
+new_db progress
+use_db progress "$HARNESS_TMP/killing"
+run "$GOLFOPS" migrate up 2
+expect_status 0
+[[ ! -s "$RUN_ERR" ]] || fail "progress written without a terminal"
+run "$GOLFOPS" --progress migrate up 2
+expect_status 0
+expect_stderr "golfops: progress: [0/2] applying 0003_k"
+# script(1) gives golfops a terminal.
+script -qec "$GOLFOPS migrate up" /dev/null >tty.out </dev/null
+grep -q $'\r\033\[K\[1/2\] applying 0006_k' tty.out || fail "no redrawn progress line on a terminal: $(cat -v tty.out | head -3)"
+
 test_case "dbmate and Flyway layouts"
 new_db formats
 mkdir -p dbmate flyway

@@ -35,20 +35,14 @@ std::string connect_reason(const std::string& message) {
   return "connect";
 }
 
-CheckResult probe_postgres(const core::pg::Settings& settings) {
-  CheckResult check{"postgres", "postgres", settings.target()};
+// Runs `probe` against `check`, timing it and mapping a failure to the fixed
+// reason list.
+CheckResult timed(CheckResult check, const std::function<void(CheckResult&)>& probe) {
   auto start = Clock::now();
   try {
-    core::pg::Client client(settings);
-    auto value = client.execute("SELECT 1").text(0, 0);
-    if (value != "1") {
-      check.reason = "query";
-      check.message = fmt::format("SELECT 1 returned {}", value);
-    } else {
-      check.ok = true;
-      check.message = "PostgreSQL " + client.server_version();
-    }
+    probe(check);
   } catch (const core::Error& error) {
+    check.ok = false;
     check.reason =
         error.code() == core::ExitCode::unreachable ? connect_reason(error.what()) : "query";
     check.message = error.what();
@@ -57,30 +51,33 @@ CheckResult probe_postgres(const core::pg::Settings& settings) {
   return check;
 }
 
+CheckResult probe_postgres(const core::pg::Settings& settings) {
+  return timed({"postgres", "postgres", settings.target()}, [&](CheckResult& check) {
+    core::pg::Client client(settings);
+    auto value = client.execute("SELECT 1").text(0, 0);
+    check.ok = value == "1";
+    check.reason = check.ok ? "" : "query";
+    check.message = check.ok ? "PostgreSQL " + client.server_version()
+                             : fmt::format("SELECT 1 returned {}", value);
+  });
+}
+
 CheckResult probe_redis(const core::redis::Settings& settings) {
-  CheckResult check{"redis", "redis", settings.endpoint.to_display()};
-  auto start = Clock::now();
-  try {
+  return timed({"redis", "redis", settings.endpoint.to_display()}, [&](CheckResult& check) {
     core::redis::Client client(settings);
     auto replies = client.pipeline({{"PING"}, {"INFO", "server"}});
-    if (replies[0].is_error() || replies[0].text != "PONG") {
+    check.ok = !replies[0].is_error() && replies[0].text == "PONG";
+    if (!check.ok) {
       check.reason = "query";
       check.message = fmt::format("PING: expected PONG, got '{}'", replies[0].text);
-    } else {
-      check.ok = true;
-      auto info = replies[1].text;
-      auto at = info.find("redis_version:");
-      check.message = at == std::string::npos
-                          ? "PONG"
-                          : "Redis " + info.substr(at + 14, info.find('\r', at) - at - 14);
+      return;
     }
-  } catch (const core::Error& error) {
-    check.reason =
-        error.code() == core::ExitCode::unreachable ? connect_reason(error.what()) : "query";
-    check.message = error.what();
-  }
-  check.latency_ms = milliseconds_since(start);
-  return check;
+    const auto& info = replies[1].text;
+    auto at = info.find("redis_version:");
+    check.message = at == std::string::npos
+                        ? "PONG"
+                        : "Redis " + info.substr(at + 14, info.find('\r', at) - at - 14);
+  });
 }
 
 // The database is configured when a URL is set or libpq's own variables are.

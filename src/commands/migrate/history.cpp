@@ -109,7 +109,7 @@ std::string History::forget_sql(const Version& version) const {
       "DELETE FROM {} WHERE version = {}", m_qualified, m_client.quote_literal(version.text()));
 }
 
-void History::lock(core::Milliseconds wait) {
+History::Guard History::lock(core::Milliseconds wait) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   auto pause = std::chrono::milliseconds(10);
   auto key = std::to_string(m_lock_key);
@@ -118,7 +118,7 @@ void History::lock(core::Milliseconds wait) {
     auto taken =
         m_client.execute("SELECT pg_try_advisory_lock($1::int, $2::int)", {lock_class, key});
     if (taken.at(0, 0) == "t") {
-      return;
+      return Guard(*this);
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       break;
@@ -152,9 +152,14 @@ void History::lock(core::Milliseconds wait) {
       core::format_duration(wait)));
 }
 
-void History::unlock() {
-  m_client.execute("SELECT pg_advisory_unlock($1::int, $2::int)",
-                   {std::to_string(k_lock_class), std::to_string(m_lock_key)});
+History::Guard::~Guard() {
+  try {
+    m_history.m_client.execute(
+        "SELECT pg_advisory_unlock($1::int, $2::int)",
+        {std::to_string(k_lock_class), std::to_string(m_history.m_lock_key)});
+  } catch (const std::exception&) {
+    // The lock is session-level: a broken session has released it already.
+  }
 }
 
 } // namespace golfops::commands::migrate

@@ -43,8 +43,18 @@ public:
 
   // Takes the session-level advisory lock, waiting up to `wait`; throws
   // Error(refused) naming the holder (application, pid, address, since).
-  void lock(core::Milliseconds wait);
-  void unlock();
+  // Released when the guard dies (or, whatever happens, with the session).
+  class Guard {
+  public:
+    explicit Guard(History& history) : m_history(history) {}
+    ~Guard();
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+  private:
+    History& m_history;
+  };
+  [[nodiscard]] Guard lock(core::Milliseconds wait);
 
   const std::string& qualified_table() const { return m_qualified; }
 

@@ -12,7 +12,6 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -415,7 +414,7 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
 
 RunResult run_up(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
-  session.history.lock(options.lock_wait);
+  auto lock = session.history.lock(options.lock_wait);
   session.history.ensure_table();
   auto applied = session.history.read();
   auto problems = check(session.migrations, applied);
@@ -434,13 +433,12 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
   for (const auto& migration : session.migrations) {
     result.remaining += after.contains(migration.version) ? 0 : 1;
   }
-  session.history.unlock();
   return result;
 }
 
 RunResult run_down(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
-  session.history.lock(options.lock_wait);
+  auto lock = session.history.lock(options.lock_wait);
   auto applied = session.history.read();
   auto steps = applied_for_down(session, applied, options);
   if (!steps.empty()) {
@@ -448,13 +446,12 @@ RunResult run_down(const MigrateOptions& options, core::Context& context) {
   }
   auto result = run_steps(session, steps, false, options, context);
   result.remaining = session.history.read().size();
-  session.history.unlock();
   return result;
 }
 
 RunResult run_redo(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
-  session.history.lock(options.lock_wait);
+  auto lock = session.history.lock(options.lock_wait);
   auto applied = session.history.read();
   MigrateOptions one = options;
   one.count = 1;
@@ -471,7 +468,6 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
     result.failure = again.failure;
   }
   result.direction = "redo";
-  session.history.unlock();
   return result;
 }
 
@@ -529,8 +525,11 @@ HistoryResult run_history(const MigrateOptions& options, core::Context& context)
 }
 
 CreateResult run_create(const MigrateOptions& options, core::Context&) {
-  static const std::regex k_name("[a-z0-9][a-z0-9_]*");
-  if (!std::regex_match(options.name, k_name)) {
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  if (options.name.empty() || options.name.front() == '_' ||
+      !std::all_of(options.name.begin(), options.name.end(), allowed)) {
     core::throw_usage(fmt::format("NAME: '{}' is not a migration name (lower-case letters, digits "
                                   "and '_', e.g. add_users_email_index)",
                                   options.name));
@@ -575,7 +574,7 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
 NoteResult run_baseline(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto baseline = require_version(options.version, "VERSION");
-  session.history.lock(options.lock_wait);
+  auto lock = session.history.lock(options.lock_wait);
   session.history.ensure_table();
   if (!session.history.read().empty()) {
     core::throw_refused(fmt::format("{} already has rows: baseline adopts a database that "
@@ -595,7 +594,6 @@ NoteResult run_baseline(const MigrateOptions& options, core::Context& context) {
     core::throw_usage(fmt::format("VERSION: no migration at or below {}", baseline.text()));
   }
   session.client.execute(sql + "COMMIT;");
-  session.history.unlock();
   return {fmt::format("baselined at {}: {} migration(s) recorded as applied without running them",
                       baseline.text(),
                       marked)};
@@ -605,18 +603,16 @@ NoteResult run_force(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto version = require_version(options.version, "VERSION");
   const auto* migration = session.find(version);
-  session.history.lock(options.lock_wait);
+  auto lock = session.history.lock(options.lock_wait);
   session.history.ensure_table();
   if (options.force_pending) {
     session.client.execute(session.history.forget_sql(version));
-    session.history.unlock();
     return {fmt::format("forced {} to pending: `migrate up` will run it again", version.text())};
   }
   if (migration == nullptr) {
     core::throw_usage(fmt::format("VERSION: no migration file with version {}", version.text()));
   }
   session.client.execute(session.history.record_sql(*migration, 0, "applied"));
-  session.history.unlock();
   return {fmt::format("forced {} to applied (checksum of the file on disk); nothing was run",
                       label(*migration))};
 }

@@ -5,9 +5,9 @@
 #include "core/fs.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 #include <map>
-#include <regex>
 
 namespace golfops::commands::migrate {
 namespace {
@@ -44,7 +44,6 @@ std::size_t line_of(const std::string& text, std::size_t offset) {
 
 // dbmate: one file, `-- migrate:up [transaction:false]` then `-- migrate:down`.
 void split_dbmate(const fs::path& path, const std::string& text, Migration& migration) {
-  static const std::regex k_marker(R"(^--\s*migrate:(up|down)([^\n]*)$)", std::regex::multiline);
   struct Section {
     std::string direction;
     std::string options;
@@ -52,15 +51,24 @@ void split_dbmate(const fs::path& path, const std::string& text, Migration& migr
     std::size_t marker_start;
   };
   std::vector<Section> sections;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), k_marker);
-       it != std::sregex_iterator();
-       ++it) {
-    auto start = static_cast<std::size_t>(it->position(0));
-    auto body = start + static_cast<std::size_t>(it->length(0));
-    if (body < text.size()) {
-      ++body; // the newline after the marker
+  for (std::size_t line_start = 0; line_start < text.size();) {
+    auto line_end = text.find('\n', line_start);
+    auto next = line_end == std::string::npos ? text.size() : line_end + 1;
+    std::string_view line(text.data() + line_start, next - line_start);
+    if (line.starts_with("--")) {
+      auto rest = line.substr(2);
+      rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+      for (std::string_view direction : {"up", "down"}) {
+        auto marker = std::string("migrate:") + std::string(direction);
+        if (rest.starts_with(marker) &&
+            (rest.size() == marker.size() ||
+             std::isspace(static_cast<unsigned char>(rest[marker.size()])))) {
+          sections.push_back(
+              {std::string(direction), std::string(rest.substr(marker.size())), next, line_start});
+        }
+      }
     }
-    sections.push_back({(*it)[1].str(), (*it)[2].str(), body, start});
+    line_start = next;
   }
   bool found_up = false;
   for (std::size_t index = 0; index < sections.size(); ++index) {
@@ -83,6 +91,60 @@ void split_dbmate(const fs::path& path, const std::string& text, Migration& migr
   }
 }
 
+// What a migration file name says: which layout, direction, version and name.
+struct FileName {
+  SourceFormat format = SourceFormat::golfops;
+  bool up = true;
+  std::string version;
+  std::string name;
+};
+
+std::size_t leading_digits(std::string_view text) {
+  std::size_t count = 0;
+  while (count < text.size() && std::isdigit(static_cast<unsigned char>(text[count])) != 0) {
+    ++count;
+  }
+  return count;
+}
+
+// NNNN_name.up.sql / NNNN_name.down.sql, V<ver>__name.sql / U<ver>__name.sql,
+// NNNN_name.sql; nullopt for anything else.
+std::optional<FileName> parse_file_name(std::string_view file) {
+  if (!file.ends_with(".sql")) {
+    return std::nullopt;
+  }
+  file.remove_suffix(4);
+  if ((file.starts_with('V') || file.starts_with('U')) && file.size() > 1 &&
+      std::isdigit(static_cast<unsigned char>(file[1])) != 0) {
+    auto separator = file.find("__");
+    if (separator == std::string_view::npos || separator + 2 == file.size()) {
+      return std::nullopt;
+    }
+    auto version = std::string(file.substr(1, separator - 1));
+    if (!parse_version(version)) {
+      return std::nullopt;
+    }
+    return FileName{
+        SourceFormat::flyway, file[0] == 'V', version, std::string(file.substr(separator + 2))};
+  }
+  auto digits = leading_digits(file);
+  if (digits == 0 || digits >= file.size() || file[digits] != '_' || digits + 1 == file.size()) {
+    return std::nullopt;
+  }
+  FileName name{SourceFormat::dbmate, true, std::string(file.substr(0, digits)), {}};
+  auto rest = file.substr(digits + 1);
+  if (rest.ends_with(".up") || rest.ends_with(".down")) {
+    name.format = SourceFormat::golfops;
+    name.up = rest.ends_with(".up");
+    rest.remove_suffix(name.up ? 3 : 5);
+  }
+  if (rest.empty()) {
+    return std::nullopt;
+  }
+  name.name = std::string(rest);
+  return name;
+}
+
 struct Found {
   Migration migration;
   bool has_up = false;
@@ -99,19 +161,22 @@ std::string Version::text() const {
 }
 
 std::optional<Version> parse_version(const std::string& text) {
-  static const std::regex k_version(R"(\d{1,19}([._]\d{1,19})*)");
-  if (!std::regex_match(text, k_version)) {
-    return std::nullopt;
-  }
   Version version;
   std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find_first_of("._", start);
-    version.parts.push_back(std::stoull(text.substr(start, end - start)));
-    if (end == std::string::npos) {
+  while (true) {
+    auto digits = leading_digits(std::string_view(text).substr(start));
+    if (digits == 0 || digits > 19) {
+      return std::nullopt;
+    }
+    version.parts.push_back(std::stoull(text.substr(start, digits)));
+    start += digits;
+    if (start == text.size()) {
       break;
     }
-    start = end + 1;
+    if (text[start] != '.' && text[start] != '_') {
+      return std::nullopt;
+    }
+    ++start;
   }
   // 1.0 and 1 are the same version.
   while (version.parts.size() > 1 && version.parts.back() == 0) {
@@ -137,10 +202,6 @@ std::vector<Migration> load_migrations(const fs::path& directory) {
   if (!fs::is_directory(directory, error)) {
     core::throw_usage(fmt::format("migrate.dir: '{}' is not a directory", directory.string()));
   }
-  static const std::regex k_golfops(R"((\d+)_([^/]+)\.(up|down)\.sql)");
-  static const std::regex k_flyway(R"(([VU])(\d+(?:[._]\d+)*)__([^/]+)\.sql)");
-  static const std::regex k_dbmate(R"((\d+)_([^/]+)\.sql)");
-
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (entry.is_regular_file() && entry.path().extension() == ".sql") {
@@ -172,32 +233,16 @@ std::vector<Migration> load_migrations(const fs::path& directory) {
   };
 
   for (const auto& path : files) {
-    auto filename = path.filename().string();
-    std::smatch match;
+    auto parsed = parse_file_name(path.filename().string());
+    if (!parsed) {
+      core::throw_usage(fmt::format(
+          "{}: not a migration file name (expected NNNN_name.up.sql / NNNN_name.down.sql, "
+          "NNNN_name.sql with '-- migrate:up', or V<version>__name.sql)",
+          path.string()));
+    }
     auto text = core::read_file(path, "migration");
-    if (std::regex_match(filename, match, k_golfops)) {
-      auto& entry = slot(match[1], match[2], SourceFormat::golfops, path);
-      if (match[3] == "up") {
-        if (entry.has_up) {
-          core::throw_usage(fmt::format("{}: duplicate up migration for version {}",
-                                        path.string(),
-                                        entry.migration.version.text()));
-        }
-        entry.migration.up = make_script(path, text);
-        entry.has_up = true;
-      } else {
-        entry.migration.down = make_script(path, text);
-      }
-    } else if (std::regex_match(filename, match, k_flyway)) {
-      auto& entry = slot(match[2], match[3], SourceFormat::flyway, path);
-      if (match[1] == "V") {
-        entry.migration.up = make_script(path, text);
-        entry.has_up = true;
-      } else {
-        entry.migration.down = make_script(path, text);
-      }
-    } else if (std::regex_match(filename, match, k_dbmate)) {
-      auto& entry = slot(match[1], match[2], SourceFormat::dbmate, path);
+    auto& entry = slot(parsed->version, parsed->name, parsed->format, path);
+    if (parsed->format == SourceFormat::dbmate) {
       if (entry.has_up) {
         core::throw_usage(fmt::format("{}: duplicate migration for version {}",
                                       path.string(),
@@ -205,11 +250,16 @@ std::vector<Migration> load_migrations(const fs::path& directory) {
       }
       split_dbmate(path, text, entry.migration);
       entry.has_up = true;
+    } else if (parsed->up) {
+      if (entry.has_up) {
+        core::throw_usage(fmt::format("{}: duplicate up migration for version {}",
+                                      path.string(),
+                                      entry.migration.version.text()));
+      }
+      entry.migration.up = make_script(path, text);
+      entry.has_up = true;
     } else {
-      core::throw_usage(fmt::format(
-          "{}: not a migration file name (expected NNNN_name.up.sql / NNNN_name.down.sql, "
-          "NNNN_name.sql with '-- migrate:up', or V<version>__name.sql)",
-          path.string()));
+      entry.migration.down = make_script(path, text);
     }
   }
 
