@@ -27,7 +27,14 @@ commands=(
   "--redis-url redis://:$KNOWN@127.0.0.1:1/0 health"
   "--database-url postgres://golfops:$KNOWN@127.0.0.1:1/golf health -o json"
   "completion bash" "dev status --state-dir $HARNESS_TMP/none"
+  "migrate status --dir $HARNESS_TMP/migrations" "migrate plan --dir $HARNESS_TMP/migrations"
+  "migrate up --dir $HARNESS_TMP/migrations" "-v migrate history" "migrate validate --dir $HARNESS_TMP/migrations"
+  "migrate up --dir $HARNESS_TMP/broken-migrations"
+  "--database-url postgres://golfops:$KNOWN@127.0.0.1:1/golf migrate status --dir $HARNESS_TMP/migrations"
 )
+mkdir -p "$HARNESS_TMP/migrations" "$HARNESS_TMP/broken-migrations"
+printf 'create table secret_test (id int);\n' >"$HARNESS_TMP/migrations/0001_t.up.sql"
+printf "select '%s' = 1;\n" "$KNOWN" >"$HARNESS_TMP/broken-migrations/0001_b.up.sql"
 for command in "${commands[@]}"; do
   test_case "golfops $command" # the known password in this line is not golfops' output
   # shellcheck disable=SC2086
