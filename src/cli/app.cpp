@@ -108,12 +108,21 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
   return std::nullopt;
 }
 
-void print_error_lines(std::string_view message, bool color) {
-  for (const auto& line : core::split(core::redact(message), '\n')) {
+// One diagnostic per line of `message`, in the log format in force.
+void report_error(std::string_view message, core::output::LogFormat format, bool color) {
+  core::output::Logger logger(std::cerr, format, core::output::Verbosity::normal, color);
+  for (const auto& line : core::split(message, '\n')) {
     if (!line.empty()) {
-      std::cerr << (color ? "golfops: \033[31merror\033[0m: " : "golfops: error: ") << line << '\n';
+      logger.error(line);
     }
   }
+}
+
+core::output::LogFormat log_format_named(std::string_view name, core::output::LogFormat otherwise) {
+  if (name == "json") {
+    return core::output::LogFormat::json;
+  }
+  return name == "text" ? core::output::LogFormat::text : otherwise;
 }
 
 bool color_wanted(int fd, const GlobalOptions& global) {
@@ -162,6 +171,10 @@ int main(int argc, char** argv) {
   add_exit_status_footers(&app);
 
   bool stderr_color = color_wanted(STDERR_FILENO, global);
+  // Errors use the log format chosen so far: environment, then flag, then config.
+  const char* format_variable = std::getenv("GOLFOPS_LOG_FORMAT");
+  auto log_format = log_format_named(format_variable != nullptr ? format_variable : "",
+                                     core::output::LogFormat::text);
   try {
     try {
       app.parse(argc, argv);
@@ -179,6 +192,7 @@ int main(int argc, char** argv) {
       throw core::Error(core::ExitCode::usage, message + "; see 'golfops --help'");
     }
     stderr_color = color_wanted(STDERR_FILENO, global);
+    log_format = log_format_named(global.log_format, log_format);
 
     auto verbosity = global.verbose ? core::output::Verbosity::verbose
                      : global.quiet ? core::output::Verbosity::quiet
@@ -191,9 +205,7 @@ int main(int argc, char** argv) {
     } else {
       config.emplace();
     }
-    auto log_format = config->text("log.format") == "json" || global.log_format == "json"
-                          ? core::output::LogFormat::json
-                          : core::output::LogFormat::text;
+    log_format = log_format_named(config->text("log.format"), log_format);
     core::output::Logger logger(std::cerr, log_format, verbosity, stderr_color);
     auto progress_mode = global.quiet                   ? core::output::ProgressMode::silent
                          : ::isatty(STDERR_FILENO) == 1 ? core::output::ProgressMode::terminal
@@ -212,10 +224,10 @@ int main(int argc, char** argv) {
     }
     return static_cast<int>(outcome.exit_code);
   } catch (const core::Error& error) {
-    print_error_lines(error.what(), stderr_color);
+    report_error(error.what(), log_format_named(global.log_format, log_format), stderr_color);
     return static_cast<int>(error.code());
   } catch (const std::exception& error) {
-    print_error_lines(fmt::format("internal error: {}", error.what()), stderr_color);
+    report_error(fmt::format("internal error: {}", error.what()), log_format, stderr_color);
     return static_cast<int>(core::ExitCode::failed);
   }
 }

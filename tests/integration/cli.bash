@@ -43,6 +43,14 @@ expect_status 2
 expect_stderr "--bogus"
 expect_stderr_lines 1
 
+test_case "errors follow --log-format json and GOLFOPS_LOG_FORMAT"
+run "$GOLFOPS" --log-format json helth
+expect_status 2
+jq -e '.level == "error" and (.message | contains("did you mean"))' "$RUN_ERR" >/dev/null || fail "not a JSON error line"
+run env GOLFOPS_LOG_FORMAT=json "$GOLFOPS" --config "$HARNESS_TMP/missing.toml" config show
+expect_status 2
+jq -e '.level == "error"' "$RUN_ERR" >/dev/null || fail "not a JSON error line"
+
 test_case "bad -o value names the allowed values"
 run "$GOLFOPS" -o xml version
 expect_status 2

@@ -508,9 +508,19 @@ StatusResult run_validate(const MigrateOptions& options, core::Context& context)
 HistoryResult run_history(const MigrateOptions& options, core::Context& context) {
   core::pg::Client client(core::pg::settings_from(context.config));
   History history(client, options.schema, options.table);
+  // Versions as the files spell them ("0001") when the files are at hand;
+  // history still works from the table alone.
+  std::map<Version, std::string> labels;
+  try {
+    for (const auto& migration : load_migrations(options.dir)) {
+      labels[migration.version] = migration.version_label;
+    }
+  } catch (const core::Error&) {
+  }
   HistoryResult result;
   for (const auto& [version, row] : history.read()) {
-    result.rows.push_back({version.text(),
+    auto label = labels.find(version);
+    result.rows.push_back({label == labels.end() ? version.text() : label->second,
                            row.name,
                            row.status,
                            row.applied_at,

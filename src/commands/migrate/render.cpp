@@ -101,6 +101,9 @@ core::output::Report render(const PlanResult& result) {
                         step.transactional ? "" : " [no transaction]",
                         step.sql);
   }
+  while (text.ends_with('\n')) {
+    text.pop_back();
+  }
   report.notes.push_back(text.empty() ? "-- nothing to run" : text);
   return report;
 }
