@@ -28,6 +28,44 @@ void register_secret(std::string_view secret) {
   }
 }
 
+namespace {
+
+// [begin, end) of the password in scheme://user:password@host, or npos.
+std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) {
+    return {std::string_view::npos, 0};
+  }
+  auto authority = scheme + 3;
+  auto authority_end = url.find_first_of("/?#", authority);
+  auto at = url.rfind('@', authority_end == std::string_view::npos ? url.size() : authority_end);
+  if (at == std::string_view::npos || at < authority) {
+    return {std::string_view::npos, 0};
+  }
+  auto colon = url.find(':', authority);
+  if (colon == std::string_view::npos || colon > at) {
+    return {std::string_view::npos, 0};
+  }
+  return {colon + 1, at};
+}
+
+} // namespace
+
+std::string url_password(std::string_view url) {
+  auto [begin, end] = password_span(url);
+  return begin == std::string_view::npos ? std::string()
+                                         : std::string(url.substr(begin, end - begin));
+}
+
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  auto [begin, end] = password_span(url);
+  if (begin != std::string_view::npos) {
+    out.replace(begin, end - begin, k_redacted);
+  }
+  return redact(out);
+}
+
 std::string redact(std::string_view text) {
   std::string result(text);
   std::lock_guard lock(g_mutex);

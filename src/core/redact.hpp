@@ -16,4 +16,11 @@ void register_secret(std::string_view secret);
 // `text` with every registered secret replaced by k_redacted.
 std::string redact(std::string_view text);
 
+// The password of a URL's userinfo (scheme://user:password@host/...), or
+// empty. Used to register and redact passwords in any URL a user configures.
+std::string url_password(std::string_view url);
+
+// `url` with the userinfo password replaced by k_redacted, shape kept.
+std::string redact_url(std::string_view url);
+
 } // namespace golfops::core

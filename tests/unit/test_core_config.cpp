@@ -227,3 +227,59 @@ TEST_CASE("config: password precedence follows the sources") {
           "from-file-pw");
   }
 }
+
+TEST_CASE("config: arrays of tables ([[health.check]])") {
+  TempDir dir;
+  atomic_write(dir / "golfops.toml",
+               "[[health.check]]\n"
+               "type = \"http\"\n"
+               "url = \"http://${API_HOST}/health\"\n"
+               "conditions = ['$.status == \"ok\"', 'header.x-service == golf']\n"
+               "headers = { Authorization = \"Bearer t\", Accept = \"application/json\" }\n"
+               "\n"
+               "[[health.check]]\n"
+               "type = \"disk\"\n"
+               "path = \"/var/backups\"\n"
+               "severity = \"warning\"\n"
+               "\n"
+               "[[env.ci.health.check]]\n"
+               "type = \"tcp\"\n"
+               "address = \"127.0.0.1:5432\"\n");
+  SUBCASE("elements with defaults, lists and maps") {
+    auto config = load(options_in(dir, {{"API_HOST", "api.internal"}}));
+    REQUIRE(config.problems().empty());
+    const auto& checks = config.entries("health.check");
+    REQUIRE(checks.size() == 2);
+    CHECK(checks[0].text("url") == "http://api.internal/health");
+    CHECK(checks[0].value("conditions").items.size() == 2);
+    CHECK(checks[0].value("conditions").items[0] == "$.status == \"ok\"");
+    CHECK(checks[0].value("headers").items.size() == 2);
+    CHECK(checks[0].text("severity") == "critical");
+    CHECK(checks[0].text("timeout") == "5s");
+    CHECK(checks[0].origin.ends_with("golfops.toml:1"));
+    CHECK(checks[1].text("severity") == "warning");
+  }
+  SUBCASE("a profile's array replaces the file's") {
+    auto options = options_in(dir, {{"API_HOST", "h"}});
+    options.profile = "ci";
+    auto config = load(options);
+    REQUIRE(config.entries("health.check").size() == 1);
+    CHECK(config.entries("health.check")[0].text("type") == "tcp");
+  }
+  SUBCASE("problems name the element, key, value and what is allowed") {
+    atomic_write(dir / "golfops.toml",
+                 "[[health.check]]\ntype = \"smtp\"\n\n[[health.check]]\ntype = \"http\"\n"
+                 "timout = \"5s\"\ntimeout = \"soon\"\nconditions = \"not a list\"\n");
+    auto config = load(options_in(dir));
+    CHECK(has_problem(config,
+                      "health.check[1].type: invalid value 'smtp' (expected one of: "
+                      "postgres, redis, http, tcp, disk)"));
+    CHECK(has_problem(config,
+                      "golfops.toml:6: unknown key 'health.check[2].timout' (did you mean "
+                      "'timeout'?)"));
+    CHECK(has_problem(config, "health.check[2].timeout: invalid duration 'soon'"));
+    CHECK(has_problem(config,
+                      "golfops.toml:8: health.check[2].conditions: expected an array of "
+                      "strings"));
+  }
+}

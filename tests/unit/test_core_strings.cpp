@@ -35,3 +35,12 @@ TEST_CASE("core::sha256_hex") {
   CHECK(random_hex(16).size() == 32);
   CHECK(random_hex(16) != random_hex(16));
 }
+
+TEST_CASE("core::redact_url") {
+  CHECK(url_password("https://user:pa55word@host/x") == "pa55word");
+  CHECK(url_password("https://host/x?u=a:b@c") == "");
+  CHECK(redact_url("https://user:pa55word@host:8443/x") == "https://user:******@host:8443/x");
+  CHECK(redact_url("redis://:secret@h:6379/0") == "redis://:******@h:6379/0");
+  CHECK(redact_url("http://host/path@thing") == "http://host/path@thing");
+  CHECK(redact_url("not a url") == "not a url");
+}

@@ -5,6 +5,8 @@
 #include "core/redact.hpp"
 #include "core/redis/endpoint.hpp"
 
+#include <fmt/format.h>
+
 namespace golfops::commands::config {
 namespace {
 
@@ -44,6 +46,22 @@ ShowResult run_show(const core::config::Config& config) {
                              shown(key, value.text),
                              std::string(core::config::source_name(value.source)),
                              value.origin});
+  }
+  for (const auto& array : core::config::table_arrays()) {
+    const auto& entries = config.entries(array.name);
+    for (std::size_t index = 0; index < entries.size(); ++index) {
+      for (const auto& key : array.keys) {
+        const auto& value = entries[index].value(key.name);
+        if (value.source == core::config::Source::default_value && value.text.empty()) {
+          continue;
+        }
+        result.values.push_back(
+            {fmt::format("{}[{}].{}", array.name, index + 1, key.name),
+             key.name == "url" ? core::redact_url(value.text) : shown(key, value.text),
+             std::string(core::config::source_name(value.source)),
+             value.origin});
+      }
+    }
   }
   try {
     result.database_target = core::pg::describe_target(

@@ -128,6 +128,14 @@ bool type_fits(ValueType type, const toml::node& node) {
     return node.is_boolean();
   case ValueType::size:
     return node.is_integer() || node.is_string();
+  case ValueType::string_list:
+    return node.is_array() && node.as_array()->is_homogeneous(toml::node_type::string);
+  case ValueType::string_map:
+    if (auto table = node.as_table()) {
+      return std::all_of(
+          table->begin(), table->end(), [](const auto& item) { return item.second.is_string(); });
+    }
+    return false;
   default:
     return node.is_string();
   }
@@ -143,6 +151,10 @@ std::string_view type_name(ValueType type) {
     return "a duration string such as \"5s\"";
   case ValueType::size:
     return "a size such as \"10MiB\"";
+  case ValueType::string_list:
+    return "an array of strings";
+  case ValueType::string_map:
+    return "a table of strings";
   default:
     return "a string";
   }
@@ -151,9 +163,99 @@ std::string_view type_name(ValueType type) {
 class FileReader {
 public:
   FileReader(std::map<std::string, Value, std::less<>>& values,
+             std::map<std::string, std::vector<Entry>, std::less<>>& entries,
              std::vector<std::string>& problems,
              const Environment& environment)
-      : m_values(values), m_problems(problems), m_environment(environment) {}
+      : m_values(values), m_entries(entries), m_problems(problems), m_environment(environment) {}
+
+  // A value from the file: strings interpolated, lists and maps kept as items.
+  Value read_value(const toml::node& node,
+                   const std::string& key,
+                   const std::string& where,
+                   std::string_view profile_note) {
+    Value value{{}, Source::file, where + std::string(profile_note)};
+    auto expand = [&](const std::string& text) {
+      std::vector<std::string> missing;
+      auto expanded = interpolate(text, m_environment, missing);
+      for (const auto& name : missing) {
+        m_problems.push_back(fmt::format(
+            "{}: {}: environment variable '{}' is not set (use ${{{}:-default}} for a fallback)",
+            where,
+            key,
+            name,
+            name));
+      }
+      return expanded;
+    };
+    if (auto array = node.as_array()) {
+      for (const auto& item : *array) {
+        value.items.push_back(expand(item.as_string()->get()));
+      }
+      value.text = join(value.items, ", ");
+    } else if (auto table = node.as_table()) {
+      for (const auto& [name, item] : *table) {
+        value.items.push_back(std::string(name.str()) + ": " + expand(item.as_string()->get()));
+      }
+      value.text = join(value.items, ", ");
+    } else {
+      value.text = node.is_string() ? expand(toml_text(node)) : toml_text(node);
+    }
+    return value;
+  }
+
+  // Reads [[health.check]]-style arrays: each element checked against its spec.
+  void read_entries(const std::filesystem::path& file,
+                    const toml::array& array,
+                    const TableArraySpec& spec,
+                    std::string_view profile_note) {
+    std::vector<Entry> entries;
+    for (std::size_t index = 0; index < array.size(); ++index) {
+      const auto& element = array[index];
+      auto where = location(file, element);
+      auto table = element.as_table();
+      if (table == nullptr) {
+        m_problems.push_back(
+            fmt::format("{}: {}: expected [[{}]] tables", where, spec.name, spec.name));
+        continue;
+      }
+      Entry entry{where + std::string(profile_note), {}};
+      for (const auto& key : spec.keys) {
+        entry.values[std::string(key.name)] =
+            Value{std::string(key.default_value), Source::default_value, "default"};
+      }
+      for (const auto& [raw_key, node] : *table) {
+        auto key = std::string(raw_key.str());
+        auto field = fmt::format("{}[{}].{}", spec.name, index + 1, key);
+        auto at = location(file, node);
+        auto found = std::find_if(spec.keys.begin(),
+                                  spec.keys.end(),
+                                  [&](const KeySpec& candidate) { return candidate.name == key; });
+        if (found == spec.keys.end()) {
+          std::vector<std::string_view> names;
+          for (const auto& candidate : spec.keys) {
+            names.push_back(candidate.name);
+          }
+          auto suggestion = closest_match(key, names);
+          m_problems.push_back(fmt::format("{}: unknown key '{}'{}",
+                                           at,
+                                           field,
+                                           suggestion.empty()
+                                               ? std::string()
+                                               : fmt::format(" (did you mean '{}'?)", suggestion)));
+          continue;
+        }
+        if (!type_fits(found->type, node)) {
+          m_problems.push_back(fmt::format(
+              "{}: {}: expected {}, got '{}'", at, field, type_name(found->type), toml_text(node)));
+          continue;
+        }
+        entry.values[key] = read_value(node, field, at, profile_note);
+      }
+      entries.push_back(std::move(entry));
+    }
+    // A profile's array replaces the file's: checks are a list, not a merge.
+    m_entries[std::string(spec.name)] = std::move(entries);
+  }
 
   // Reads one section table ([database]) or dotted keys into values.
   void read_table(const std::filesystem::path& file,
@@ -166,6 +268,12 @@ public:
       }
       std::string key =
           prefix.empty() ? std::string(raw_key.str()) : prefix + "." + std::string(raw_key.str());
+      if (const auto* array_spec = find_table_array(key)) {
+        if (auto array = node.as_array()) {
+          read_entries(file, *array, *array_spec, profile_note);
+          continue;
+        }
+      }
       if (auto nested = node.as_table()) {
         read_table(file, *nested, key, profile_note);
         continue;
@@ -186,35 +294,22 @@ public:
             "{}: {}: expected {}, got '{}'", where, key, type_name(spec->type), toml_text(node)));
         continue;
       }
-      std::string text = toml_text(node);
-      if (node.is_string()) {
-        std::vector<std::string> missing;
-        text = interpolate(text, m_environment, missing);
-        for (const auto& name : missing) {
-          m_problems.push_back(fmt::format(
-              "{}: {}: environment variable '{}' is not set (use ${{{}:-default}} for a fallback)",
-              where,
-              key,
-              name,
-              name));
-        }
-      }
-      m_values[key] = Value{text, Source::file, where + std::string(profile_note)};
+      m_values[key] = read_value(node, key, where, profile_note);
     }
   }
 
 private:
   std::map<std::string, Value, std::less<>>& m_values;
+  std::map<std::string, std::vector<Entry>, std::less<>>& m_entries;
   std::vector<std::string>& m_problems;
   const Environment& m_environment;
 };
 
 // Checks one value against its type; returns the problem or empty.
-std::string check_value(const KeySpec& spec, const Value& value) {
+std::string check_value(const KeySpec& spec, const Value& value, const std::string& field) {
   if (value.text.empty() && spec.type != ValueType::text) {
     return {};
   }
-  auto field = std::string(spec.name);
   try {
     switch (spec.type) {
     case ValueType::duration:
@@ -251,6 +346,8 @@ std::string check_value(const KeySpec& spec, const Value& value) {
       break;
     case ValueType::text:
     case ValueType::path:
+    case ValueType::string_list:
+    case ValueType::string_map:
       break;
     }
   } catch (const Error& error) {
@@ -336,7 +433,7 @@ Config load(const LoadOptions& options) {
   }
 
   config.m_file = discover(options);
-  FileReader reader(config.m_values, config.m_problems, options.environment);
+  FileReader reader(config.m_values, config.m_entries, config.m_problems, options.environment);
   if (config.m_file) {
     toml::table document;
     try {
@@ -401,7 +498,7 @@ Config load(const LoadOptions& options) {
     if (key.secret) {
       register_secret(value.text);
     }
-    auto problem = check_value(key, value);
+    auto problem = check_value(key, value, std::string(key.name));
     if (!problem.empty()) {
       config.m_problems.push_back(value.source == Source::default_value
                                       ? problem
@@ -421,7 +518,31 @@ Config load(const LoadOptions& options) {
       }
     }
   }
+  for (const auto& [array, entries] : config.m_entries) {
+    const auto* spec = find_table_array(array);
+    for (std::size_t index = 0; index < entries.size(); ++index) {
+      for (const auto& key : spec->keys) {
+        const auto& value = entries[index].value(key.name);
+        auto problem =
+            check_value(key, value, fmt::format("{}[{}].{}", array, index + 1, key.name));
+        if (!problem.empty()) {
+          config.m_problems.push_back(fmt::format("{}: {}", value.origin, problem));
+        }
+      }
+    }
+  }
   return config;
+}
+
+const std::vector<Entry>& Config::entries(std::string_view array) const {
+  static const std::vector<Entry> k_none;
+  auto found = m_entries.find(array);
+  return found == m_entries.end() ? k_none : found->second;
+}
+
+const Value& Entry::value(std::string_view key) const {
+  auto found = values.find(key);
+  return found == values.end() ? empty_value() : found->second;
 }
 
 } // namespace golfops::core::config

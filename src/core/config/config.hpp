@@ -20,6 +20,18 @@ struct Value {
   std::string text;
   Source source = Source::default_value;
   std::string origin; // "golfops.toml:12", "DATABASE_URL", "--database-url", "default"
+  std::vector<std::string> items = {}; // string_list items; string_map as "name: value"
+};
+
+// One element of an array of tables ([[health.check]]), every key of its
+// spec present (defaults filled in).
+struct Entry {
+  std::string origin; // "golfops.toml:14"
+  std::map<std::string, Value, std::less<>> values;
+
+  const Value& value(std::string_view key) const;
+  const std::string& text(std::string_view key) const { return value(key).text; }
+  bool is_set(std::string_view key) const { return value(key).source != Source::default_value; }
 };
 
 using Environment = std::map<std::string, std::string>;
@@ -52,6 +64,9 @@ public:
   // with one trailing newline removed; empty when the key is unset.
   const std::string& password_from_file(std::string_view key) const;
 
+  // The elements of an array of tables such as health.check, in file order.
+  const std::vector<Entry>& entries(std::string_view array) const;
+
   const std::optional<std::filesystem::path>& file() const { return m_file; }
   const std::string& profile() const { return m_profile; }
   const Environment& environment() const { return m_environment; }
@@ -66,6 +81,7 @@ private:
 
   std::map<std::string, Value, std::less<>> m_values;
   std::map<std::string, std::string, std::less<>> m_password_files;
+  std::map<std::string, std::vector<Entry>, std::less<>> m_entries;
   std::optional<std::filesystem::path> m_file;
   std::string m_profile;
   Environment m_environment;

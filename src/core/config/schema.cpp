@@ -101,10 +101,84 @@ const std::vector<KeySpec>& keys() {
   return k_keys;
 }
 
+const std::vector<TableArraySpec>& arrays() {
+  static const std::vector<TableArraySpec> k_arrays{
+      {.name = "health.check",
+       .description = "a dependency `golfops health` probes (see docs/health.md)",
+       .keys =
+           {
+               {.name = "name", .description = "label in output and metrics (default: the type)"},
+               {.name = "type",
+                .type = ValueType::choice,
+                .description = "what to probe",
+                .choices = {"postgres", "redis", "http", "tcp", "disk"}},
+               {.name = "severity",
+                .type = ValueType::choice,
+                .default_value = "critical",
+                .description = "a failing warning check does not fail the run",
+                .choices = {"critical", "warning"}},
+               {.name = "timeout",
+                .type = ValueType::duration,
+                .default_value = "5s",
+                .description = "time allowed for the whole probe"},
+               {.name = "url",
+                .description =
+                    "postgres/redis/http target (postgres, redis: default database.url / "
+                    "redis.url)"},
+               {.name = "address", .description = "tcp: host:port"},
+               {.name = "path",
+                .type = ValueType::path,
+                .description = "disk: a path on the filesystem"},
+               {.name = "min_free",
+                .description = "disk: least free space, a size (10GiB) or a percentage (10%)"},
+               {.name = "query", .description = "postgres: a query to run instead of SELECT 1"},
+               {.name = "expect", .description = "postgres: the value the query must return"},
+               {.name = "max_replication_lag",
+                .type = ValueType::duration,
+                .description = "postgres: on a replica, the most replay lag allowed"},
+               {.name = "max_memory_percent",
+                .type = ValueType::integer,
+                .description = "redis: used_memory against maxmemory, in percent"},
+               {.name = "method", .default_value = "GET", .description = "http: request method"},
+               {.name = "headers",
+                .type = ValueType::string_map,
+                .description = "http: request headers"},
+               {.name = "status",
+                .type = ValueType::integer,
+                .default_value = "200",
+                .description = "http: expected status"},
+               {.name = "conditions",
+                .type = ValueType::string_list,
+                .description =
+                    "http: e.g. '$.status == \"ok\"', 'header.content-type contains json'"},
+               {.name = "max_latency",
+                .type = ValueType::duration,
+                .description = "fail when the probe takes longer (reason latency)"},
+               {.name = "min_certificate_days",
+                .type = ValueType::integer,
+                .description = "https: fail when the certificate expires sooner"},
+           }},
+  };
+  return k_arrays;
+}
+
 } // namespace
 
 std::span<const KeySpec> schema() {
   return keys();
+}
+
+std::span<const TableArraySpec> table_arrays() {
+  return arrays();
+}
+
+const TableArraySpec* find_table_array(std::string_view name) {
+  for (const auto& array : arrays()) {
+    if (array.name == name) {
+      return &array;
+    }
+  }
+  return nullptr;
 }
 
 const KeySpec* find_key(std::string_view name) {

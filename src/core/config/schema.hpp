@@ -15,7 +15,9 @@ enum class ValueType {
   integer,
   boolean,
   path,
-  choice
+  choice,
+  string_list, // a TOML array of strings
+  string_map,  // a TOML table of strings (e.g. HTTP headers), kept as "name: value" items
 };
 
 // One configuration key: everything config show, config validate, the env
@@ -33,6 +35,16 @@ struct KeySpec {
 
 // Every key golfops knows; anything else in a config file is an error.
 std::span<const KeySpec> schema();
+
+// An array of tables such as [[health.check]]: each element has its own keys.
+struct TableArraySpec {
+  std::string_view name = {}; // "health.check"
+  std::string_view description = {};
+  std::vector<KeySpec> keys = {}; // names relative to the element: "url", "timeout"
+};
+
+std::span<const TableArraySpec> table_arrays();
+const TableArraySpec* find_table_array(std::string_view name);
 
 // The key named `name`, or nullptr.
 const KeySpec* find_key(std::string_view name);

@@ -155,19 +155,10 @@ Conninfo parse_conninfo(std::string_view text, std::string_view field) {
 }
 
 std::string redact_connection_string(std::string_view text) {
-  std::string out(text);
   if (is_url(text)) {
-    auto authority_start = out.find("://") + 3;
-    auto authority_end = out.find_first_of("/?", authority_start);
-    auto at = out.rfind('@', authority_end);
-    if (at != std::string::npos && at >= authority_start) {
-      auto colon = out.find(':', authority_start);
-      if (colon != std::string::npos && colon < at) {
-        out.replace(colon + 1, at - colon - 1, k_redacted);
-      }
-    }
-    return redact(out);
+    return redact_url(text);
   }
+  std::string out(text);
   auto at = out.find("password=");
   if (at != std::string::npos) {
     auto end = out.find(' ', at);
