@@ -29,7 +29,7 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       "--config", global.config_file, "Config file (default: discovered, see docs/config.md)");
   app.add_option("--env", global.profile, "Use the [env.NAME] profile of the config file");
   app.add_option("-o,--output", global.output, "Output format")
-      ->check(CLI::IsMember({"table", "json"}))
+      ->check(CLI::IsMember({"table", "json", "health+json", "prometheus"}))
       ->default_str("table");
   app.add_flag("-q,--quiet", global.quiet, "Only errors on stderr");
   app.add_flag("-v,--verbose", global.verbose, "Debug diagnostics on stderr");
@@ -197,8 +197,7 @@ int main(int argc, char** argv) {
     auto verbosity = global.verbose ? core::output::Verbosity::verbose
                      : global.quiet ? core::output::Verbosity::quiet
                                     : core::output::Verbosity::normal;
-    auto format =
-        global.output == "json" ? core::output::Format::json : core::output::Format::table;
+    auto format = core::output::parse_format(global.output).value_or(core::output::Format::table);
     std::optional<core::config::Config> config;
     if (selected.needs_config) {
       config = load_config(global, selected);
@@ -213,7 +212,14 @@ int main(int argc, char** argv) {
                                                         : core::output::ProgressMode::silent;
     auto progress = core::output::make_progress(progress_mode, std::cerr);
     core::Context context{*config, logger, *progress};
-    Invocation invocation{context, format};
+    bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    Invocation invocation{context, format, [&](const core::output::Report& report) {
+                            // On a terminal, redraw in place: home, clear screen.
+                            std::cout << (terminal ? "\033[H\033[2J" : "")
+                                      << core::redact(core::output::render(
+                                             report, format, color_wanted(STDOUT_FILENO, global)))
+                                      << std::flush;
+                          }};
     auto outcome = selected.run(invocation);
     progress->finish();
     std::cout << core::redact(
@@ -222,8 +228,13 @@ int main(int argc, char** argv) {
     for (const auto& line : outcome.errors) {
       logger.error(line);
     }
-    return static_cast<int>(outcome.exit_code);
+    return outcome.exit_status.value_or(static_cast<int>(outcome.exit_code));
   } catch (const core::Error& error) {
+    if (selected.nagios) {
+      std::cout << "GOLFOPS HEALTH UNKNOWN - "
+                << core::split(core::redact(error.what()), '\n').front() << "\n";
+      return 3;
+    }
     report_error(error.what(), log_format_named(global.log_format, log_format), stderr_color);
     return static_cast<int>(error.code());
   } catch (const std::exception& error) {

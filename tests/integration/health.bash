@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `golfops health` against real PostgreSQL and Redis: pass, fail, unreachable.
 source "$(dirname "$0")/harness.bash"
+suite_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 start_postgres
 start_redis
 cd "$HARNESS_TMP"
@@ -83,5 +84,201 @@ run timeout 30 env -u GOLFOPS_CONFIG GOLFOPS_DATABASE_CONNECT_TIMEOUT=2s GOLFOPS
 expect_status 3
 expect_json '(.checks[] | select(.name == "postgres") | .reason) == "timeout"'
 expect_json '(.checks[] | select(.name == "redis") | .reason) == "timeout"'
+
+test_case "[[health.check]]: http conditions on body, headers and status"
+start_nginx
+slow_port=$(free_port)
+/usr/bin/python3 "$suite_dir/health_server.py" "$slow_port" &
+record_pid $!
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$slow_port/max" >/dev/null && break; sleep 0.1; done
+checks() { # writes a config holding the checks given on stdin
+  { cat "$HARNESS_TMP/golfops.base.toml"; cat; } >"$HARNESS_TMP/checks.toml"
+}
+cp golfops.toml golfops.base.toml
+checks <<TOML
+[[health.check]]
+name = "api"
+type = "http"
+url = "http://127.0.0.1:$HTTP_PORT/health"
+conditions = ['\$.status == "ok"', '\$.db.latency_ms < 100', 'header.x-service == golf', 'header.content-type contains json']
+TOML
+run "$GOLFOPS" --config checks.toml health -o json
+expect_status 0
+expect_json '.checks[0].name == "api" and .checks[0].status == "pass"'
+
+test_case "failing conditions name what was expected and what was seen"
+checks <<TOML
+[[health.check]]
+name = "body"
+type = "http"
+url = "http://127.0.0.1:$HTTP_PORT/health"
+conditions = ['\$.status == "degraded"']
+[[health.check]]
+name = "header"
+type = "http"
+url = "http://127.0.0.1:$HTTP_PORT/health"
+conditions = ['header.x-service == cards']
+[[health.check]]
+name = "ready"
+type = "http"
+url = "http://127.0.0.1:$HTTP_PORT/ready"
+[[health.check]]
+name = "moved"
+type = "http"
+url = "http://127.0.0.1:$HTTP_PORT/moved"
+TOML
+run "$GOLFOPS" --config checks.toml health -o json
+expect_status 1
+expect_json '(.checks[] | select(.name == "body") | .reason) == "body"'
+expect_json '(.checks[] | select(.name == "body") | .message) == "expected $.status == \"degraded\", got '"'"'ok'"'"'"'
+expect_json '(.checks[] | select(.name == "header") | .reason) == "header"'
+expect_json '(.checks[] | select(.name == "ready") | .message) == "expected status 200, got 503"'
+expect_json '(.checks[] | select(.name == "moved") | .reason) == "status"'
+
+test_case "a slow endpoint: latency bound and timeout"
+checks <<TOML
+[[health.check]]
+name = "latency"
+type = "http"
+url = "http://127.0.0.1:$slow_port/slow?ms=300"
+max_latency = "100ms"
+[[health.check]]
+name = "timeout"
+type = "http"
+url = "http://127.0.0.1:$slow_port/slow?ms=3000"
+timeout = "300ms"
+TOML
+run "$GOLFOPS" --config checks.toml health -o json
+expect_status 1
+expect_json '(.checks[] | select(.name == "latency") | .reason) == "latency"'
+expect_json '(.checks[] | select(.name == "timeout") | .reason) == "timeout"'
+
+test_case "checks run in parallel: the server sees all three in flight at once"
+# Let requests left over from the timeout case finish first.
+for _ in $(seq 50); do [[ $(curl -s "http://127.0.0.1:$slow_port/max" | jq .in_flight) == 0 ]] && break; sleep 0.1; done
+curl -s "http://127.0.0.1:$slow_port/reset" >/dev/null
+run "$GOLFOPS" health --http "http://127.0.0.1:$slow_port/slow?ms=700" \
+  --http "http://127.0.0.1:$slow_port/slow?ms=700" --http "http://127.0.0.1:$slow_port/slow?ms=700"
+expect_status 0
+[[ $(curl -s "http://127.0.0.1:$slow_port/max" | jq .max) == 3 ]] || fail "max in flight was $(curl -s "http://127.0.0.1:$slow_port/max")"
+
+test_case "TLS: a certificate that expires soon, and one nobody trusts"
+tls="$HARNESS_TMP/tls"
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=golfops test CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -copy_extensions copy -out "$tls/server.crt" >/dev/null 2>&1
+tls_port=$(free_port)
+cat >"$tls/nginx.conf" <<CONF
+daemon off;
+pid $tls/nginx.pid;
+error_log $tls/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path $tls; proxy_temp_path $tls; fastcgi_temp_path $tls; uwsgi_temp_path $tls; scgi_temp_path $tls;
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $tls/server.crt;
+    ssl_certificate_key $tls/server.key;
+    location / { return 200 '{"status":"ok"}'; }
+  }
+}
+CONF
+nginx -c "$tls/nginx.conf" -e "$tls/error.log" &
+record_pid $!
+for _ in $(seq 50); do curl -s --cacert "$tls/ca.crt" "https://localhost:$tls_port/" >/dev/null && break; sleep 0.1; done
+checks <<TOML
+[[health.check]]
+name = "fine"
+type = "http"
+url = "https://localhost:$tls_port/"
+ca_file = "$tls/ca.crt"
+min_certificate_days = 1
+[[health.check]]
+name = "expiring"
+type = "http"
+url = "https://localhost:$tls_port/"
+ca_file = "$tls/ca.crt"
+min_certificate_days = 30
+[[health.check]]
+name = "untrusted"
+type = "http"
+url = "https://localhost:$tls_port/"
+TOML
+run "$GOLFOPS" --config checks.toml health -o json
+expect_status 1
+expect_json '(.checks[] | select(.name == "fine") | .status) == "pass"'
+expect_json '(.checks[] | select(.name == "expiring") | .reason) == "certificate"'
+expect_json '(.checks[] | select(.name == "untrusted") | .reason) == "tls"'
+
+test_case "warnings alone exit 0 and say so; disk and tcp checks"
+checks <<TOML
+[[health.check]]
+type = "disk"
+path = "/"
+min_free = "100%"
+severity = "warning"
+[[health.check]]
+type = "tcp"
+address = "127.0.0.1:$HTTP_PORT"
+TOML
+run "$GOLFOPS" --config checks.toml health
+expect_status 0
+expect_stdout "WARN space"
+expect_stdout "warning(s) only: not a failure"
+run "$GOLFOPS" --config checks.toml health -o health+json
+expect_status 0
+expect_json '.status == "warn" and (.checks["disk:responseTime"][0].status) == "warn"'
+
+test_case "every output format parses"
+run "$GOLFOPS" --config checks.toml health -o prometheus
+expect_status 0
+/usr/bin/python3 - "$RUN_OUT" <<'PY' || fail "prometheus text format"
+import re, sys
+sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? -?[0-9.eE+-]+$')
+lines = open(sys.argv[1]).read().splitlines()
+assert any(l.startswith("golfops_health_up{") for l in lines)
+for line in lines:
+    if line.startswith("# HELP ") or line.startswith("# TYPE "):
+        continue
+    assert sample.match(line), line
+PY
+run "$GOLFOPS" --config checks.toml health --nagios
+expect_status 1
+grep -Eq '^GOLFOPS HEALTH WARNING - 1/2 checks passed: disk space \| .disk.=[0-9.]+s;;;0 .tcp.=[0-9.]+s;;;0$' "$RUN_OUT" || fail "nagios line: $(cat "$RUN_OUT")"
+run "$GOLFOPS" health --nagios --tcp 127.0.0.1:1
+expect_status 2
+expect_stdout "GOLFOPS HEALTH CRITICAL"
+run "$GOLFOPS" health --nagios --tcp nonsense
+expect_status 3
+expect_stdout "GOLFOPS HEALTH UNKNOWN"
+run "$GOLFOPS" version -o prometheus
+expect_status 2
+
+test_case "bad checks are config errors naming the element"
+checks <<TOML
+[[health.check]]
+type = "http"
+conditions = ['\$.status ~= "ok"']
+url = "http://127.0.0.1:$HTTP_PORT/health"
+TOML
+run "$GOLFOPS" --config checks.toml health
+expect_status 2
+expect_stderr "health.check[1].conditions: invalid condition"
+
+test_case "health wait: succeeds when the server comes up mid-wait, fails at the timeout"
+late_port=$(free_port)
+( sleep 1.2; exec /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $late_port)); s.listen(16); time.sleep(30)" ) &
+record_pid $!
+run "$GOLFOPS" health wait --tcp "127.0.0.1:$late_port" --timeout 20s --interval 200ms -o json
+expect_status 0
+expect_json '.ready == true and .attempts > 1'
+run "$GOLFOPS" health wait --tcp 127.0.0.1:1 --timeout 1s --interval 200ms
+expect_status 1
+expect_stderr "tcp: connect:"
 
 finish

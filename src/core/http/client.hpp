@@ -20,6 +20,7 @@ struct Request {
   Milliseconds total_timeout{10000};
   bool follow_redirects = false; // a redirect is an answer worth seeing, not following
   bool verify_tls = true;
+  std::string ca_file; // empty: the system trust store
 };
 
 // Why a request got no HTTP answer.

@@ -5,6 +5,11 @@
 namespace golfops::core::output {
 namespace {
 
+// "[3/200]", or "[attempt 3]" when the total is open-ended.
+std::string counter(std::size_t done, std::size_t total) {
+  return total == 0 ? fmt::format("[attempt {}]", done) : fmt::format("[{}/{}]", done, total);
+}
+
 class SilentProgress final : public Progress {
 public:
   void step(std::size_t, std::size_t, std::string_view) override {}
@@ -15,7 +20,8 @@ class LineProgress final : public Progress {
 public:
   explicit LineProgress(std::ostream& stream) : m_stream(stream) {}
   void step(std::size_t done, std::size_t total, std::string_view label) override {
-    m_stream << fmt::format("golfops: progress: [{}/{}] {}\n", done, total, label) << std::flush;
+    m_stream << fmt::format("golfops: progress: {} {}\n", counter(done, total), label)
+             << std::flush;
   }
   void finish() override {}
 
@@ -28,7 +34,7 @@ public:
   explicit TerminalProgress(std::ostream& stream) : m_stream(stream) {}
   void step(std::size_t done, std::size_t total, std::string_view label) override {
     // \r and clear-to-end-of-line: one line, redrawn.
-    m_stream << fmt::format("\r\033[K[{}/{}] {}", done, total, label) << std::flush;
+    m_stream << fmt::format("\r\033[K{} {}", counter(done, total), label) << std::flush;
     m_drawn = true;
   }
   void finish() override {

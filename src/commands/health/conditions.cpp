@@ -1,0 +1,165 @@
+#include "commands/health/conditions.hpp"
+
+#include "core/error.hpp"
+
+#include <array>
+#include <charconv>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace golfops::commands::health {
+namespace {
+
+constexpr std::array<std::string_view, 7> k_operators{
+    " contains ", " == ", " != ", " <= ", " >= ", " < ", " > "};
+
+std::string trim(std::string_view text) {
+  auto begin = text.find_first_not_of(" \t");
+  auto end = text.find_last_not_of(" \t");
+  return begin == std::string_view::npos ? "" : std::string(text.substr(begin, end - begin + 1));
+}
+
+std::optional<double> as_number(const std::string& text) {
+  double value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// $.a.b[0].c → a JSON pointer /a/b/0/c.
+std::optional<nlohmann::json::json_pointer> pointer_of(const std::string& path) {
+  std::string pointer;
+  std::size_t at = 1; // after '$'
+  while (at < path.size()) {
+    if (path[at] == '.') {
+      auto end = path.find_first_of(".[", at + 1);
+      auto name = path.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+      if (name.empty()) {
+        return std::nullopt;
+      }
+      pointer += "/" + name;
+      at = end == std::string::npos ? path.size() : end;
+    } else if (path[at] == '[') {
+      auto end = path.find(']', at);
+      if (end == std::string::npos) {
+        return std::nullopt;
+      }
+      pointer += "/" + path.substr(at + 1, end - at - 1);
+      at = end + 1;
+    } else {
+      return std::nullopt;
+    }
+  }
+  try {
+    return nlohmann::json::json_pointer(pointer);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool compare(const std::string& seen, const std::string& op, const std::string& expected) {
+  if (op == "contains") {
+    return seen.find(expected) != std::string::npos;
+  }
+  auto left = as_number(seen);
+  auto right = as_number(expected);
+  if (left && right) {
+    if (op == "==") {
+      return *left == *right;
+    }
+    if (op == "!=") {
+      return *left != *right;
+    }
+    if (op == "<") {
+      return *left < *right;
+    }
+    if (op == "<=") {
+      return *left <= *right;
+    }
+    if (op == ">") {
+      return *left > *right;
+    }
+    return *left >= *right;
+  }
+  if (op == "==") {
+    return seen == expected;
+  }
+  if (op == "!=") {
+    return seen != expected;
+  }
+  return false; // ordering needs numbers
+}
+
+} // namespace
+
+Condition parse_condition(std::string_view text, std::string_view field) {
+  for (auto op : k_operators) {
+    auto at = text.find(op);
+    if (at == std::string_view::npos) {
+      continue;
+    }
+    Condition condition{
+        std::string(text), trim(text.substr(0, at)), trim(op), trim(text.substr(at + op.size()))};
+    // A JSON literal on the right: "ok" → ok; numbers, true, null as written.
+    if (condition.expected.size() >= 2 && condition.expected.front() == '"' &&
+        condition.expected.back() == '"') {
+      condition.expected =
+          nlohmann::json::parse(condition.expected, nullptr, false).get<std::string>();
+    }
+    bool subject_ok = condition.subject == "status" || condition.subject == "body" ||
+                      (condition.subject.starts_with("header.") && condition.subject.size() > 7) ||
+                      (condition.subject.starts_with("$") && pointer_of(condition.subject));
+    if (!subject_ok) {
+      break;
+    }
+    return condition;
+  }
+  core::throw_usage(
+      fmt::format("{}: invalid condition '{}' (expected SUBJECT OP VALUE: SUBJECT is $.json.path, "
+                  "header.NAME, body or status; OP is ==, !=, <, <=, >, >= or contains)",
+                  field,
+                  text));
+}
+
+Verdict evaluate(const Condition& condition, const core::http::Response& response) {
+  std::string seen;
+  std::string reason = "body";
+  if (condition.subject == "status") {
+    seen = std::to_string(response.status);
+    reason = "status";
+  } else if (condition.subject == "body") {
+    seen = response.body;
+  } else if (condition.subject.starts_with("header.")) {
+    reason = "header";
+    auto value = response.header(condition.subject.substr(7));
+    if (!value) {
+      return {false,
+              reason,
+              fmt::format(
+                  "{}: no {} header in the response", condition.text, condition.subject.substr(7))};
+    }
+    seen = *value;
+  } else {
+    auto document = nlohmann::json::parse(response.body, nullptr, false);
+    if (document.is_discarded()) {
+      return {false, reason, fmt::format("{}: the body is not JSON", condition.text)};
+    }
+    auto pointer = *pointer_of(condition.subject);
+    if (!document.contains(pointer)) {
+      return {false,
+              reason,
+              fmt::format("{}: {} is not in the body", condition.text, condition.subject)};
+    }
+    const auto& value = document.at(pointer);
+    seen = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  if (compare(seen, condition.op, condition.expected)) {
+    return {true, "", ""};
+  }
+  auto shown = seen.size() > 80 ? seen.substr(0, 77) + "..." : seen;
+  return {false, reason, fmt::format("expected {}, got '{}'", condition.text, shown)};
+}
+
+} // namespace golfops::commands::health
