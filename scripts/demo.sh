@@ -25,6 +25,12 @@ step golfops health
 "$golfops" health
 step golfops health -o json
 "$golfops" health -o json
+step "golfops health -o prometheus   # for node_exporter's textfile collector"
+"$golfops" health -o prometheus
+step "golfops health --nagios --disk /   # one Nagios line, exit 0/1/2/3"
+"$golfops" health --nagios --disk /
+step "golfops health wait --timeout 30s   # what deploy scripts run after starting services"
+"$golfops" health wait --timeout 30s
 step golfops config validate
 "$golfops" config validate
 step "golfops migrate status   # the project's own schema, in migrations/"

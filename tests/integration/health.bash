@@ -53,6 +53,35 @@ test_case "Redis ACL user and database index"
 run env -u GOLFOPS_CONFIG REDIS_URL="redis://app:app-$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/3" "$GOLFOPS" health
 expect_status 0
 
+test_case "postgres query with an expected result; redis memory against maxmemory"
+REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" config set maxmemory 1000000 >/dev/null
+cat golfops.toml - >checks.toml <<TOML
+[[health.check]]
+name = "games_table"
+type = "postgres"
+query = "select count(*) from pg_database where datname = 'golf'"
+expect = "1"
+[[health.check]]
+name = "wrong_answer"
+type = "postgres"
+query = "select 'b'"
+expect = "a"
+[[health.check]]
+name = "memory"
+type = "redis"
+max_memory_percent = 1
+TOML
+run "$GOLFOPS" --config checks.toml health -o json
+expect_status 1
+expect_json '(.checks[] | select(.name == "games_table") | .status) == "pass"'
+expect_json '(.checks[] | select(.name == "wrong_answer") | .message) == "select '"'"'b'"'"': expected '"'"'a'"'"', got '"'"'b'"'"'"'
+expect_json '(.checks[] | select(.name == "memory") | .message) | contains("of maxmemory")'
+REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" config set maxmemory 0 >/dev/null
+
+test_case "--watch redraws on a terminal"
+timeout 3 script -qec "$GOLFOPS health --watch --interval 300ms" /dev/null >watch.out 2>/dev/null </dev/null || true
+[[ $(grep -o $'\033\[H\033\[2J' watch.out | wc -l) -ge 2 ]] || fail "no redraws: $(cat -v watch.out | head -5)"
+
 test_case "Redis down: check fails with reason connect, exit 1"
 stop_redis
 run "$GOLFOPS" health -o json
