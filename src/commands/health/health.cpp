@@ -432,34 +432,31 @@ WaitResult run_wait(const HealthOptions& options, const WaitOptions& wait, core:
   auto deadline = start + wait.timeout;
   auto pause = wait.interval;
   WaitResult result;
-  while (true) {
+  auto poll = [&] {
     ++result.attempts;
     result.last = run_checks(checks, context);
     result.ready =
         std::all_of(result.last.checks.begin(),
                     result.last.checks.end(),
                     [](const CheckResult& check) { return check.ok || !check.critical; });
-    if (result.ready || Clock::now() + pause >= deadline) {
-      if (!result.ready && Clock::now() < deadline) {
-        std::this_thread::sleep_until(deadline);
-        ++result.attempts;
-        result.last = run_checks(checks, context);
-        result.ready =
-            std::all_of(result.last.checks.begin(),
-                        result.last.checks.end(),
-                        [](const CheckResult& check) { return check.ok || !check.critical; });
-      }
-      break;
-    }
+  };
+  poll();
+  while (!result.ready && Clock::now() < deadline) {
+    std::vector<std::string> failing;
     for (const auto& check : result.last.checks) {
       if (!check.ok && check.critical) {
-        context.log.info(
+        failing.push_back(check.name + " " + check.reason);
+        context.log.debug(
             fmt::format("waiting: {} {}: {}", check.name, check.reason, check.message));
       }
     }
-    context.progress.step(static_cast<std::size_t>(result.attempts), 0, "waiting for checks");
-    std::this_thread::sleep_for(pause);
+    context.progress.step(static_cast<std::size_t>(result.attempts),
+                          0,
+                          fmt::format("waiting for {}", fmt::join(failing, ", ")));
+    // The last poll lands on the deadline rather than past it.
+    std::this_thread::sleep_until(std::min(Clock::now() + pause, deadline));
     pause = std::min(pause + pause / 2, wait.interval * 4);
+    poll();
   }
   result.waited_ms = milliseconds_since(start);
   return result;

@@ -100,8 +100,6 @@ public:
 
   // The server's version, e.g. "15.18".
   std::string server_version() const;
-  // The backend's process id (pg_backend_pid()).
-  int backend_pid() const;
 
 private:
   [[noreturn]] void raise(pg_result* result, std::size_t statement_index = 0);
