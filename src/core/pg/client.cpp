@@ -211,5 +211,4 @@ std::string Client::server_version() const {
   return fmt::format("{}.{}", version / 10000, version % 10000);
 }
 
-
 } // namespace golfops::core::pg
