@@ -295,6 +295,9 @@ TOML
 run "$GOLFOPS" --config checks.toml health
 expect_status 2
 expect_stderr "health.check[1].conditions: invalid condition"
+run "$GOLFOPS" health --http "ftp://u:url-pw-9@127.0.0.1/x"
+expect_status 2
+expect_stderr "--http: invalid URL 'ftp://u:******@127.0.0.1/x' (expected http:// or https://)"
 
 test_case "health wait: succeeds when the server comes up mid-wait, fails at the timeout"
 late_port=$(free_port)

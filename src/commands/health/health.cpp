@@ -337,6 +337,7 @@ CheckSpec spec_from(const core::config::Entry& entry, std::size_t index) {
   };
   if (spec.type == "http") {
     require(!spec.url.empty(), "url");
+    core::http::require_http_url(spec.url, fmt::format("{}: {}", entry.origin, field("url")));
   } else if (spec.type == "tcp") {
     require(spec.address.rfind(':') != std::string::npos, "address");
   } else if (spec.type == "disk") {
@@ -359,6 +360,7 @@ std::vector<CheckSpec> checks_from(const HealthOptions& options,
     return spec;
   };
   for (const auto& url : options.http) {
+    core::http::require_http_url(url, "--http");
     checks.push_back(flag_check("http", url));
   }
   for (const auto& address : options.tcp) {

@@ -1,6 +1,7 @@
 #include "core/http/client.hpp"
 
 #include "core/error.hpp"
+#include "core/redact.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -185,6 +186,26 @@ std::optional<std::string> Response::header(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+void require_http_url(std::string_view url, std::string_view field) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
+  auto text = std::string(url);
+  auto status = curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0);
+  char* scheme = nullptr;
+  if (status == CURLUE_OK &&
+      curl_url_get(parsed.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
+    std::string name(scheme);
+    curl_free(scheme);
+    if (name == "http" || name == "https") {
+      return;
+    }
+  }
+  throw_usage(
+      fmt::format("{}: invalid URL '{}' (expected http:// or https://){}",
+                  field,
+                  redact_url(url),
+                  status == CURLUE_OK ? "" : fmt::format(": {}", curl_url_strerror(status))));
 }
 
 Response perform(const Request& request) {

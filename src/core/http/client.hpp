@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct Response {
   // The first header named `name` (case-insensitive).
   std::optional<std::string> header(std::string_view name) const;
 };
+
+// Throws Error(usage) naming `field` unless `url` is an http:// or https:// URL
+// libcurl can parse.
+void require_http_url(std::string_view url, std::string_view field);
 
 // Runs one request. Transport failures are returned, not thrown.
 Response perform(const Request& request);
