@@ -78,6 +78,26 @@ expect_json '(.checks[] | select(.name == "wrong_answer") | .message) == "select
 expect_json '(.checks[] | select(.name == "memory") | .message) | contains("of maxmemory")'
 REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" config set maxmemory 0 >/dev/null
 
+test_case "a streaming replica: role and replay lag"
+replica_port=$(free_port)
+replica="$HARNESS_TMP/postgres/replica"
+as_server env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U golfops \
+  -D "$replica" -R -X stream >/dev/null 2>&1 || fail "pg_basebackup failed"
+as_server "$PG_BIN/pg_ctl" -D "$replica" -l "$replica.log" -w -t 60 \
+  -o "-c port=$replica_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$HARNESS_TMP/postgres/run" start >/dev/null
+record_pid "$(head -1 "$replica/postmaster.pid")"
+cat golfops.toml - >checks.toml <<TOML
+[[health.check]]
+name = "replica"
+type = "postgres"
+url = "postgres://golfops:$PG_PASSWORD@127.0.0.1:$replica_port/golf"
+max_replication_lag = "1h"
+TOML
+run "$GOLFOPS" --config checks.toml health -o json
+expect_status 0
+expect_json '(.checks[0].message | contains("replica, replay lag"))'
+as_server "$PG_BIN/pg_ctl" -D "$replica" -m fast -w stop >/dev/null
+
 test_case "--watch redraws on a terminal"
 timeout 3 script -qec "$GOLFOPS health --watch --interval 300ms" /dev/null >watch.out 2>/dev/null </dev/null || true
 [[ $(grep -o $'\033\[H\033\[2J' watch.out | wc -l) -ge 2 ]] || fail "no redraws: $(cat -v watch.out | head -5)"
@@ -191,13 +211,21 @@ run "$GOLFOPS" health --http "http://127.0.0.1:$slow_port/slow?ms=700" \
 expect_status 0
 [[ $(curl -s "http://127.0.0.1:$slow_port/max" | jq .max) == 3 ]] || fail "max in flight was $(curl -s "http://127.0.0.1:$slow_port/max")"
 
-test_case "TLS: a certificate that expires soon, and one nobody trusts"
+test_case "TLS: a certificate that expires soon, one that expired, one nobody trusts"
 tls="$HARNESS_TMP/tls"
 mkdir -p "$tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=golfops test CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" >/dev/null 2>&1
 openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1
 openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -copy_extensions copy -out "$tls/server.crt" >/dev/null 2>&1
+# And one that expired in 2020, signed by the same CA (openssl ca can backdate).
+touch "$tls/index.txt"
+echo 01 >"$tls/serial"
+printf '[ca]\ndefault_ca = test\n[test]\ndatabase = %s/index.txt\nnew_certs_dir = %s\nserial = %s/serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\n[any]\ncommonName = supplied\n' \
+  "$tls" "$tls" "$tls" >"$tls/ca.cnf"
+openssl ca -config "$tls/ca.cnf" -batch -cert "$tls/ca.crt" -keyfile "$tls/ca.key" \
+  -startdate 20200101000000Z -enddate 20200102000000Z -in "$tls/server.csr" -out "$tls/expired.crt" >/dev/null 2>&1
 tls_port=$(free_port)
+expired_port=$(free_port)
 cat >"$tls/nginx.conf" <<CONF
 daemon off;
 pid $tls/nginx.pid;
@@ -209,6 +237,12 @@ http {
   server {
     listen 127.0.0.1:$tls_port ssl;
     ssl_certificate $tls/server.crt;
+    ssl_certificate_key $tls/server.key;
+    location / { return 200 '{"status":"ok"}'; }
+  }
+  server {
+    listen 127.0.0.1:$expired_port ssl;
+    ssl_certificate $tls/expired.crt;
     ssl_certificate_key $tls/server.key;
     location / { return 200 '{"status":"ok"}'; }
   }
@@ -234,12 +268,19 @@ min_certificate_days = 30
 name = "untrusted"
 type = "http"
 url = "https://localhost:$tls_port/"
+[[health.check]]
+name = "expired"
+type = "http"
+url = "https://localhost:$expired_port/"
+ca_file = "$tls/ca.crt"
 TOML
 run "$GOLFOPS" --config checks.toml health -o json
 expect_status 1
 expect_json '(.checks[] | select(.name == "fine") | .status) == "pass"'
 expect_json '(.checks[] | select(.name == "expiring") | .reason) == "certificate"'
 expect_json '(.checks[] | select(.name == "untrusted") | .reason) == "tls"'
+expect_json '(.checks[] | select(.name == "expired") | .reason) == "tls"'
+expect_json '(.checks[] | select(.name == "expired") | .message) | contains("expired")'
 
 test_case "warnings alone exit 0 and say so; disk and tcp checks"
 checks <<TOML

@@ -84,9 +84,12 @@ CheckResult probe_postgres(const CheckSpec& spec, core::pg::Settings settings) {
     check.ok = true;
     check.message = "PostgreSQL " + client.server_version();
     if (client.execute("SELECT pg_is_in_recovery()").text(0, 0) == "t") {
+      // An idle primary sends nothing to replay: when everything received is
+      // replayed the replica is current, however old its last transaction.
       auto lag = client
-                     .execute("SELECT coalesce(extract(epoch FROM now() - "
-                              "pg_last_xact_replay_timestamp()), 0)")
+                     .execute("SELECT CASE WHEN pg_last_wal_receive_lsn() = "
+                              "pg_last_wal_replay_lsn() THEN 0 ELSE coalesce(extract(epoch FROM "
+                              "now() - pg_last_xact_replay_timestamp()), 0) END")
                      .text(0, 0);
       auto lag_ms = static_cast<long long>(std::stod(lag) * 1000);
       check.message += fmt::format(", replica, replay lag {}",
