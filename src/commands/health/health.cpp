@@ -354,26 +354,26 @@ CheckSpec spec_from(const core::config::Entry& entry, std::size_t index) {
 std::vector<CheckSpec> checks_from(const HealthOptions& options,
                                    const core::config::Config& config) {
   std::vector<CheckSpec> checks;
-  auto flag_check = [](std::string type, std::string value) {
-    CheckSpec spec;
+  // A check from a flag or from the connection settings: named by its type.
+  auto add = [&checks](const std::string& type, std::string_view origin) -> CheckSpec& {
+    auto& spec = checks.emplace_back();
     spec.type = type;
     spec.name = type;
-    spec.origin = "--" + type;
-    (type == "http" ? spec.url : type == "tcp" ? spec.address : spec.path) = std::move(value);
+    spec.origin = origin;
     return spec;
   };
   for (const auto& url : options.http) {
     core::http::require_http_url(url, "--http");
-    checks.push_back(flag_check("http", url));
+    add("http", "--http").url = url;
   }
   for (const auto& address : options.tcp) {
     if (address.rfind(':') == std::string::npos) {
       core::throw_usage(fmt::format("--tcp: '{}' is not HOST:PORT", address));
     }
-    checks.push_back(flag_check("tcp", address));
+    add("tcp", "--tcp").address = address;
   }
   for (const auto& path : options.disk) {
-    checks.push_back(flag_check("disk", path));
+    add("disk", "--disk").path = path;
   }
   if (checks.empty()) {
     const auto& entries = config.entries("health.check");
@@ -383,12 +383,10 @@ std::vector<CheckSpec> checks_from(const HealthOptions& options,
   }
   if (checks.empty()) {
     if (database_configured(config)) {
-      checks.push_back(flag_check("postgres", ""));
-      checks.back().timeout = config.duration("database.connect_timeout");
+      add("postgres", "database.url").timeout = config.duration("database.connect_timeout");
     }
     if (config.is_set("redis.url")) {
-      checks.push_back(flag_check("redis", ""));
-      checks.back().timeout = config.duration("redis.connect_timeout");
+      add("redis", "redis.url").timeout = config.duration("redis.connect_timeout");
     }
   }
   if (checks.empty()) {

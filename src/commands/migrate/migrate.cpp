@@ -354,7 +354,6 @@ RunResult run_steps(Session& session,
             options.ddl_retries + 1,
             core::format_duration(options.ddl_lock_timeout)));
       }
-      result.remaining = steps.size() - index;
       return result;
     }
   }
@@ -428,11 +427,11 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
   }
   auto steps = pending_for_up(session, applied, options);
   auto result = run_steps(session, steps, true, options, context);
-  auto after = session.history.read();
-  result.remaining = 0;
-  for (const auto& migration : session.migrations) {
-    result.remaining += after.contains(migration.version) ? 0 : 1;
-  }
+  auto pending = std::count_if(
+      session.migrations.begin(), session.migrations.end(), [&](const Migration& migration) {
+        return !applied.contains(migration.version);
+      });
+  result.remaining = static_cast<std::size_t>(pending) - result.steps.size();
   return result;
 }
 
@@ -445,7 +444,7 @@ RunResult run_down(const MigrateOptions& options, core::Context& context) {
     require_confirmation(options, fmt::format("reverting {} migration(s)", steps.size()));
   }
   auto result = run_steps(session, steps, false, options, context);
-  result.remaining = session.history.read().size();
+  result.remaining = applied.size() - result.steps.size();
   return result;
 }
 
