@@ -4,13 +4,8 @@
 # `curl | jq` health script does). Prints the ratio.
 # Usage: bench/health.sh [build-dir]   (default build/release)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${1:-build/release}
-if [[ ! -x "$build/golfops" ]]; then
-  cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)" >/dev/null
-fi
-command -v hyperfine >/dev/null || ./scripts/install-deps.sh
-golfops=$(realpath "$build/golfops")
+source "$(dirname "$0")/common.bash"
+bench_setup "${1:-}" redis-cli curl jq nginx
 work=$(mktemp -d /tmp/golfops-bench-health.XXXXXX)
 chmod 755 "$work"
 nginx_pid=""
@@ -82,7 +77,8 @@ chmod +x "$work/sequential.sh"
 "$work/sequential.sh"
 GOLFOPS_CONFIG="$work/golfops.toml" "$golfops" health
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); PostgreSQL (SCRAM) + Redis from golfops dev up, nginx on 127.0.0.1"
+machine_facts
+echo "PostgreSQL (SCRAM) + Redis from golfops dev up, nginx on 127.0.0.1"
 GOLFOPS_CONFIG="$work/golfops.toml" hyperfine -N --warmup 5 --runs 50 --export-json "$work/health.json" \
   -n "golfops health (5 checks, parallel)" "$golfops health" \
   -n "psql + redis-cli + 3x curl (one after another)" "$work/sequential.sh" >/dev/null

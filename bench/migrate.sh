@@ -4,14 +4,9 @@
 # each run on a fresh database; then a no-op status. Prints ratios.
 # Usage: bench/migrate.sh [build-dir] [count]    (default build/release, 200)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${1:-build/release}
 count=${2:-200}
-if [[ ! -x "$build/golfops" ]]; then
-  cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)" >/dev/null
-fi
-command -v hyperfine >/dev/null && command -v sqitch >/dev/null || ./scripts/install-deps.sh
-golfops=$(realpath "$build/golfops")
+source "$(dirname "$0")/common.bash"
+bench_setup "${1:-}" sqitch alembic
 pg_bin=/usr/lib/postgresql/15/bin
 work=$(mktemp -d /tmp/golfops-bench.XXXXXX)
 chmod 755 "$work"
@@ -73,7 +68,8 @@ export GOLFOPS_CONFIG="$work/golfops.toml"
 
 fresh="$pg_bin/dropdb --if-exists -h 127.0.0.1 -p $port -U golfops bench && $pg_bin/createdb -h 127.0.0.1 -p $port -U golfops bench"
 files=$(printf -- '-f %s ' "$work"/sql/*.up.sql)
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1 (golfops dev up); $count migrations"
+machine_facts
+echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1 (golfops dev up); $count migrations"
 hyperfine --runs 3 --export-json "$work/apply.json" --prepare "$fresh" \
   -n "golfops migrate up" "$golfops migrate up" \
   -n "psql, one session, one transaction (floor)" "${psql[*]} -1 $files" \

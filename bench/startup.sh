@@ -3,19 +3,14 @@
 # program linking the same libraries, timed by hyperfine on this machine.
 # Usage: bench/startup.sh [build-dir]   (default build/release)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${1:-build/release}
-if [[ ! -x "$build/golfops" ]]; then
-  cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)" >/dev/null
-fi
-command -v hyperfine >/dev/null || ./scripts/install-deps.sh
-golfops=$build/golfops
+source "$(dirname "$0")/common.bash"
+bench_setup "${1:-}" redis-cli curl
 bare=$build/bench/golfops_bare
 psql_real=/usr/lib/postgresql/15/bin/psql
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+machine_facts
 echo "shared libraries loaded before main: golfops $(ldd "$golfops" | wc -l), bare $(ldd "$bare" | wc -l), redis-cli $(ldd "$(command -v redis-cli)" | wc -l)"
 hyperfine -N --warmup 20 --runs 300 --export-json "$out/startup.json" \
   -n "golfops version" "$golfops version" \

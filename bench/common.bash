@@ -1,0 +1,27 @@
+# Sourced by every bench script: an up-to-date build of golfops, the peers
+# installed, and the machine facts printed beside the numbers.
+# Sets: build (directory), golfops (absolute path of the binary).
+
+# bench_setup BUILD_DIR PEER...: rebuilds the release preset when BUILD_DIR is
+# its directory (an old binary must never be measured), installs missing peers.
+bench_setup() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  build=${1:-build/release}
+  shift || true
+  local program
+  for program in hyperfine "$@"; do
+    if ! command -v "$program" >/dev/null; then
+      ./scripts/install-deps.sh
+      break
+    fi
+  done
+  if [[ "$build" == build/release ]]; then
+    cmake --preset release >/dev/null
+    cmake --build --preset release -j "$(nproc)" >/dev/null
+  fi
+  golfops=$(realpath "$build/golfops")
+}
+
+machine_facts() {
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
+}
