@@ -82,7 +82,7 @@ test_case "a streaming replica: role and replay lag"
 replica_port=$(free_port)
 replica="$HARNESS_TMP/postgres/replica"
 as_server env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U golfops \
-  -D "$replica" -R -X stream >/dev/null 2>&1 || fail "pg_basebackup failed"
+  -D "$replica" -R -X stream --checkpoint=fast >/dev/null 2>&1 || fail "pg_basebackup failed"
 as_server "$PG_BIN/pg_ctl" -D "$replica" -l "$replica.log" -w -t 60 \
   -o "-c port=$replica_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$HARNESS_TMP/postgres/run" start >/dev/null
 record_pid "$(head -1 "$replica/postmaster.pid")"
