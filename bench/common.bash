@@ -25,3 +25,9 @@ bench_setup() {
 machine_facts() {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
 }
+
+# A bench killed by Ctrl-C, timeout(1) or a closed pipe (`| head`) still runs
+# its EXIT trap, which stops the servers it started.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
