@@ -1,6 +1,7 @@
 #include "core/fs.hpp"
 
 #include "core/error.hpp"
+#include "core/redact.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -82,6 +83,15 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+std::string read_secret_file(const std::filesystem::path& path, std::string_view field) {
+  auto secret = read_file(path, field);
+  if (secret.ends_with('\n')) {
+    secret.pop_back();
+  }
+  register_secret(secret);
+  return secret;
 }
 
 FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout) {

@@ -17,6 +17,10 @@ void atomic_write(const std::filesystem::path& path, std::string_view content, m
 // Reads a whole file; throws Error(usage) naming `field` when it cannot be read.
 std::string read_file(const std::filesystem::path& path, std::string_view field);
 
+// Reads a password file (Docker/Kubernetes secrets): one trailing newline is
+// dropped, and the password is registered for redaction before it is returned.
+std::string read_secret_file(const std::filesystem::path& path, std::string_view field);
+
 // An advisory lock on a file (flock), released when the object dies or the
 // process exits, so a killed holder never leaves a stale lock behind.
 class FileLock {

@@ -280,10 +280,7 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
       start_postgres(layout, user, bin, recorded->postgres_port, context);
     }
     if (!current.servers[1].running) {
-      auto password = core::read_file(layout.redis_password(), "dev redis password");
-      while (password.ends_with('\n')) {
-        password.pop_back();
-      }
+      auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
       start_redis(layout, user, redis_program, recorded->redis_port, password, context);
     }
     return describe(layout, *recorded, "up");

@@ -507,12 +507,7 @@ Config load(const LoadOptions& options) {
     }
     if (key.name.ends_with("password_file") && !value.text.empty()) {
       try {
-        auto secret = read_file(value.text, key.name);
-        if (secret.ends_with('\n')) {
-          secret.pop_back();
-        }
-        register_secret(secret);
-        config.m_password_files[std::string(key.name)] = secret;
+        config.m_password_files[std::string(key.name)] = read_secret_file(value.text, key.name);
       } catch (const Error& error) {
         config.m_problems.push_back(fmt::format("{}: {}", value.origin, error.what()));
       }

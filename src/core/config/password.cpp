@@ -2,7 +2,6 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
-#include "core/redact.hpp"
 
 #include <fmt/format.h>
 
@@ -29,12 +28,7 @@ std::string resolve_password(const std::string& url_password,
       conflict("?password_file=");
     }
     if (!has_file_key || url.source > file_key.source) {
-      auto password = read_file(*url_password_file, fmt::format("{}.url password_file", section));
-      if (password.ends_with('\n')) {
-        password.pop_back();
-      }
-      register_secret(password);
-      return password;
+      return read_secret_file(*url_password_file, fmt::format("{}.url password_file", section));
     }
   }
   if (!url_password.empty()) {
