@@ -22,3 +22,10 @@ if(GOLFOPS_SANITIZE)
                                                     -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(golfops_settings INTERFACE -fsanitize=address,undefined)
 endif()
+
+# libstdc++ and libgcc compiled in (no other dependency is C++, so there is one
+# copy of each): saves their symbol lookups at every start. Sanitizer builds
+# keep the shared runtime the sanitizers expect.
+if(NOT GOLFOPS_SANITIZE)
+  target_link_options(golfops_settings INTERFACE -static-libstdc++ -static-libgcc -Wl,--as-needed)
+endif()

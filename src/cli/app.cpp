@@ -163,6 +163,10 @@ int main(int argc, char** argv) {
                "golfops");
   app.require_subcommand(1);
   app.fallthrough();
+  // The one-line answer scripts expect; `golfops version` lists the libraries too.
+  app.set_version_flag("--version",
+                       fmt::format("golfops {} ({})", build_info::k_version, build_info::k_commit),
+                       "Print the golfops version and exit");
   GlobalOptions global;
   Selected selected;
   add_global_options(app, global);
@@ -182,6 +186,8 @@ int main(int argc, char** argv) {
       return app.exit(help);
     } catch (const CLI::CallForAllHelp& help) {
       return app.exit(help);
+    } catch (const CLI::CallForVersion& version) {
+      return app.exit(version);
     } catch (const CLI::ParseError& error) {
       std::string message = error.what();
       bool about_commands = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||

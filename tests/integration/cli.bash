@@ -113,6 +113,16 @@ expect_stderr "database.url: invalid PostgreSQL connection string"
 expect_stderr "redis.url: invalid Redis URL"
 grep -q "url-pass" "$RUN_ERR" "$RUN_OUT" && fail "password echoed"
 
+test_case "redis.url: the scheme is checked at load, the rest where Redis is used and by validate"
+printf '[redis]\nurl = "redis://:deep-pass-789@h:notaport/0"\n' >golfops.toml
+run "$GOLFOPS" config validate
+expect_status 2
+expect_stderr "golfops.toml:2: redis.url: invalid Redis URL"
+run "$GOLFOPS" health
+expect_stderr "golfops.toml:2: redis.url: invalid Redis URL"
+expect_status 2
+grep -q "deep-pass" "$RUN_ERR" "$RUN_OUT" && fail "password echoed"
+
 test_case "missing password file"
 printf '[database]\nurl = "postgres://u@127.0.0.1:1/db"\npassword_file = "%s/nope"\n' "$HARNESS_TMP" >golfops.toml
 run "$GOLFOPS" health

@@ -50,6 +50,15 @@ run "$GOLFOPS" migrate plan
 expect_status 0
 expect_stdout "nothing to run"
 
+test_case "status loads no library it does not use (libcurl stays unloaded with redis.url set)"
+cp golfops.toml golfops.toml.saved
+printf '[redis]\nurl = "redis://127.0.0.1:1/0"\n' >>golfops.toml
+LD_DEBUG=files run "$GOLFOPS" migrate status --exit-code
+expect_status 0
+grep -q "file=libpq" "$RUN_ERR" || fail "LD_DEBUG shows no libraries at all"
+grep -q "file=libcurl" "$RUN_ERR" && fail "migrate status loaded libcurl"
+mv golfops.toml.saved golfops.toml
+
 test_case "down needs --yes without a terminal; then reverts newest first"
 run "$GOLFOPS" migrate down 2
 expect_status 4

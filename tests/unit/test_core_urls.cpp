@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 #include "core/pg/conninfo.hpp"
+#include "core/redact.hpp"
 #include "core/redis/endpoint.hpp"
 
 #include <doctest/doctest.h>
@@ -79,5 +80,22 @@ TEST_CASE("redis::parse_endpoint") {
                            doctest::Contains("redis.url: invalid Redis URL"),
                            Error);
     }
+  }
+}
+
+TEST_CASE("redis::check_scheme is the part of the check config loading does") {
+  CHECK_NOTHROW(redis::check_scheme("redis://h:1/0", "redis.url"));
+  CHECK_NOTHROW(redis::check_scheme("rediss://u:pw@h", "redis.url"));
+  // Needs the full parser: caught where Redis is used and by `config validate`.
+  CHECK_NOTHROW(redis::check_scheme("redis://h:1/zero", "redis.url"));
+  for (auto bad : {"http://:check-secret@h:1/0", "not a url", "redis:/h"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(redis::check_scheme(bad, "redis.url"),
+                         doctest::Contains("redis.url: invalid Redis URL"),
+                         Error);
+  }
+  SUBCASE("the password is registered for redaction") {
+    CHECK_THROWS(redis::check_scheme("http://:check-secret@h:1/0", "redis.url"));
+    CHECK(redact("said check-secret") == "said ******");
   }
 }

@@ -1,10 +1,12 @@
 #include "commands/config/config.hpp"
 
 #include "core/config/schema.hpp"
+#include "core/error.hpp"
 #include "core/pg/conninfo.hpp"
 #include "core/redact.hpp"
 #include "core/redis/endpoint.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace golfops::commands::config {
@@ -30,6 +32,33 @@ std::string shown(const core::config::KeySpec& key, const std::string& text) {
     }
   }
   return core::redact(text);
+}
+
+// Loading checks only the scheme of a Redis URL (so commands that never use
+// Redis don't load libcurl); show and validate parse it fully, as a Redis
+// command would.
+std::vector<std::string> all_problems(const core::config::Config& config) {
+  std::vector<std::string> problems = config.problems();
+  for (const auto& key : core::config::schema()) {
+    const auto& value = config.value(key.name);
+    if (key.type != ValueType::redis_url || value.text.empty()) {
+      continue;
+    }
+    try {
+      core::redis::parse_endpoint(value.text, key.name);
+    } catch (const core::Error& error) {
+      auto problem = value.source == core::config::Source::default_value
+                         ? std::string(error.what())
+                         : fmt::format("{}: {}", value.origin, error.what());
+      if (std::find(problems.begin(), problems.end(), problem) == problems.end()) {
+        problems.push_back(problem);
+      }
+    }
+  }
+  for (auto& problem : problems) {
+    problem = core::redact(problem);
+  }
+  return problems;
 }
 
 } // namespace
@@ -69,9 +98,7 @@ ShowResult run_show(const core::config::Config& config) {
   } catch (const std::exception&) {
     result.database_target = "(invalid database.url)";
   }
-  for (const auto& problem : config.problems()) {
-    result.problems.push_back(core::redact(problem));
-  }
+  result.problems = all_problems(config);
   return result;
 }
 
@@ -80,9 +107,7 @@ ValidateResult run_validate(const core::config::Config& config) {
   if (config.file()) {
     result.file = config.file()->string();
   }
-  for (const auto& problem : config.problems()) {
-    result.problems.push_back(core::redact(problem));
-  }
+  result.problems = all_problems(config);
   return result;
 }
 

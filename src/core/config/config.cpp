@@ -342,7 +342,7 @@ std::string check_value(const KeySpec& spec, const Value& value, const std::stri
       pg::parse_conninfo(value.text, field);
       break;
     case ValueType::redis_url:
-      redis::parse_endpoint(value.text, field);
+      redis::check_scheme(value.text, field);
       break;
     case ValueType::text:
     case ValueType::path:

@@ -86,7 +86,12 @@ Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source
 Settings settings_from(const config::Config& config) {
   Settings settings;
   const auto& url = config.value("redis.url");
-  settings.endpoint = parse_endpoint(url.text, "redis.url");
+  // Named like a config problem ("golfops.toml:7: redis.url: ..."): loading
+  // checked only the scheme (redis::check_scheme).
+  settings.endpoint =
+      parse_endpoint(url.text,
+                     url.source == config::Source::default_value ? std::string("redis.url")
+                                                                 : url.origin + ": redis.url");
   settings.connect_timeout = config.duration("redis.connect_timeout");
   settings.command_timeout = config.duration("redis.command_timeout");
   settings.tls_ca_file = config.text("redis.tls_ca_file");

@@ -39,6 +39,15 @@ std::string redact_raw(std::string_view text) {
   return redact(out);
 }
 
+[[noreturn]] void
+throw_invalid(std::string_view text, std::string_view field, std::string_view why) {
+  throw_usage(fmt::format("{}: invalid Redis URL '{}': {} (expected "
+                          "redis[s]://[[user]:password@]host[:port][/db])",
+                          field,
+                          redact_raw(text),
+                          why));
+}
+
 } // namespace
 
 std::string Endpoint::address() const {
@@ -54,18 +63,25 @@ std::string Endpoint::to_display() const {
   return fmt::format("{}://{}{}/{}", tls ? "rediss" : "redis", credentials, address(), database);
 }
 
+void check_scheme(std::string_view text, std::string_view field) {
+  register_secret(url_password(text));
+  auto scheme_end = text.find("://");
+  auto scheme = text.substr(0, scheme_end);
+  if (scheme_end == std::string_view::npos) {
+    throw_invalid(text, field, "no scheme");
+  }
+  if (scheme != "redis" && scheme != "rediss") {
+    throw_invalid(text, field, fmt::format("scheme '{}' is not redis or rediss", scheme));
+  }
+}
+
 Endpoint parse_endpoint(std::string_view text, std::string_view field) {
   Endpoint endpoint;
   if (text.empty()) {
     return endpoint;
   }
-  auto invalid = [&](std::string_view why) {
-    throw_usage(fmt::format("{}: invalid Redis URL '{}': {} (expected "
-                            "redis[s]://[[user]:password@]host[:port][/db])",
-                            field,
-                            redact_raw(text),
-                            why));
-  };
+  check_scheme(text, field);
+  auto invalid = [&](std::string_view why) { throw_invalid(text, field, why); };
   Url url(curl_url(), &curl_url_cleanup);
   auto owned = std::string(text);
   auto status = curl_url_set(url.get(), CURLUPART_URL, owned.c_str(), CURLU_NON_SUPPORT_SCHEME);

@@ -24,6 +24,13 @@ struct Endpoint {
   std::string to_display() const;
 };
 
+// The part of the check that needs no URL parser (the scheme), and the
+// password registered for redaction. Config loading uses it so that commands
+// that never talk to Redis do not load libcurl to parse its URL;
+// parse_endpoint() checks the rest where Redis is used and in
+// `config validate`.
+void check_scheme(std::string_view text, std::string_view field);
+
 // Parses with libcurl's URL parser; throws Error(usage) naming `field`,
 // the (redacted) value and what is allowed. Empty text means the default.
 Endpoint parse_endpoint(std::string_view text, std::string_view field);
