@@ -31,3 +31,11 @@ machine_facts() {
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
+
+# instructions CMD...: instructions CMD executes (callgrind), start-up and
+# dynamic loading included. Unlike wall-clock time on a shared VM, the count
+# repeats exactly, so small changes show.
+instructions() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+    awk '/Collected/ {print $4}'
+}

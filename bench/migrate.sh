@@ -82,15 +82,45 @@ eval "$fresh"
 "$golfops" migrate up >/dev/null
 (cd "$work/alembic" && /usr/bin/python3 -m alembic -c alembic.ini stamp head >/dev/null 2>&1)
 (cd "$work/sqitch" && sqitch deploy --log-only "db:pg://golfops@127.0.0.1:$port/bench" >/dev/null)
-hyperfine --warmup 3 --runs 20 --export-json "$work/status.json" \
-  -n "golfops migrate status --exit-code" "$golfops migrate status --exit-code" \
+# The peers need a shell (cd); golfops and the connect floor run without one
+# (-N), so their numbers carry no shell start-up.
+hyperfine --warmup 3 --runs 20 --export-json "$work/status_peers.json" \
   -n "alembic current" "cd $work/alembic && /usr/bin/python3 -m alembic -c alembic.ini current" \
   -n "sqitch status" "cd $work/sqitch && sqitch status db:pg://golfops@127.0.0.1:$port/bench" >/dev/null
+# A trust-auth role shows what SCRAM-SHA-256 costs the client: libpq derives
+# the key with 4096 PBKDF2 iterations, for psql and golfops alike.
+"$pg_bin/psql" -X -q -d bench -c "CREATE ROLE bench_trust LOGIN IN ROLE pg_read_all_data" 2>/dev/null || true
+sed -i '1i host bench bench_trust 127.0.0.1/32 trust' "$work/dev/postgres/data/pg_hba.conf"
+"$pg_bin/psql" -X -q -At -d bench -c "SELECT pg_reload_conf()" >/dev/null
+trust_url="postgres://bench_trust@127.0.0.1:$port/bench"
+hyperfine -N --warmup 10 --runs 100 --export-json "$work/status.json" \
+  -n "golfops migrate status --exit-code" "$golfops migrate status --exit-code" \
+  -n "psql -c 'select 1' (connect floor)" "$pg_bin/psql -X -d bench -c 'select 1'" \
+  -n "golfops migrate status, trust auth" "$golfops --database-url $trust_url migrate status --exit-code" \
+  -n "psql -c 'select 1', trust auth" "$pg_bin/psql -X -U bench_trust -d bench -c 'select 1'" >/dev/null
 
-/usr/bin/python3 - "$work/apply.json" "$work/status.json" <<'PY'
+echo "client instructions for a no-op status (callgrind, repeatable; the server's work is not counted):"
+status_instructions() { # AUTH GOLFOPS_ARGS... -- PSQL_ARGS...
+  local auth=$1 mine floor
+  shift
+  local golfops_args=() psql_args=()
+  while [[ $1 != -- ]]; do golfops_args+=("$1"); shift; done
+  shift
+  psql_args=("$@")
+  mine=$(instructions "$golfops" "${golfops_args[@]}" migrate status --exit-code)
+  floor=$(instructions "$pg_bin/psql" -X "${psql_args[@]}" -d bench -c 'select 1')
+  awk -v auth="$auth" -v mine="${mine//,/}" -v floor="${floor//,/}" 'BEGIN {
+    printf "  %-6s golfops migrate status %11d   psql -c \"select 1\" %11d   ratio %.2f\n", auth, mine, floor, mine / floor }'
+}
+status_instructions scram --
+status_instructions trust --database-url "$trust_url" -- -U bench_trust
+
+/usr/bin/python3 - "$work/apply.json" "$work/status.json" "$work/status_peers.json" <<'PY'
 import json, sys
-for path, reference in ((sys.argv[1], "golfops migrate up"), (sys.argv[2], "golfops migrate status --exit-code")):
-    results = {r["command"]: r for r in json.load(open(path))["results"]}
+def load(*paths):
+    return {r["command"]: r for path in paths for r in json.load(open(path))["results"]}
+for results, reference in ((load(sys.argv[1]), "golfops migrate up"),
+                           (load(sys.argv[2], sys.argv[3]), "golfops migrate status --exit-code")):
     mine = results[reference]["mean"]
     print(f"\n{'command':48} {'mean':>10}  ratio to golfops")
     for name, r in results.items():
@@ -98,4 +128,11 @@ for path, reference in ((sys.argv[1], "golfops migrate up"), (sys.argv[2], "golf
 apply = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
 floor = apply["psql, one session, one transaction (floor)"]
 print(f"\ngolfops up / one-session floor = {apply['golfops migrate up']/floor:.2f} (goal <= 1.3)")
+status = {k: v["mean"] for k, v in load(sys.argv[2], sys.argv[3]).items()}
+mine = status["golfops migrate status --exit-code"]
+connect = status["psql -c 'select 1' (connect floor)"]
+trust = status["golfops migrate status, trust auth"] / status["psql -c 'select 1', trust auth"]
+print(f"golfops status / psql connect floor = {mine/connect:.2f} (trust auth: {trust:.2f})")
+print(f"alembic current / golfops status = {status['alembic current']/mine:.1f}x (goal >= 35x);"
+      f" golfops status {mine*1000:.1f} ms (goal < 20 ms)")
 PY

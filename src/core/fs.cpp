@@ -7,8 +7,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
@@ -76,13 +74,39 @@ void atomic_write(const std::filesystem::path& path, std::string_view content, m
 }
 
 std::string read_file(const std::filesystem::path& path, std::string_view field) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // POSIX calls rather than an ifstream: `migrate status` reads every
+  // migration file, and a stream's locale and buffer set-up cost more than
+  // the read itself.
+  auto failed = [&] {
     throw_usage(fmt::format("{}: cannot read '{}': {}", field, path.string(), errno_text()));
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    failed();
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::string text;
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && info.st_size > 0) {
+    text.reserve(static_cast<std::size_t>(info.st_size));
+  }
+  char buffer[64 * 1024];
+  for (;;) {
+    auto got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      failed();
+    }
+    if (got == 0) {
+      return text;
+    }
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
 }
 
 std::string read_secret_file(const std::filesystem::path& path, std::string_view field) {

@@ -45,6 +45,18 @@ TEST_CASE("core::read_file names the field") {
   }
 }
 
+TEST_CASE("core::read_file reads whole files, empty and larger than its buffer") {
+  TempDir dir;
+  atomic_write(dir / "empty", "", 0644);
+  CHECK(read_file(dir / "empty", "f").empty());
+  std::string big(200 * 1024 + 7, 'x');
+  big[100000] = '\0'; // binary-safe
+  atomic_write(dir / "big", big, 0644);
+  CHECK(read_file(dir / "big", "f") == big);
+  CHECK_THROWS_WITH_AS(
+      read_file(dir.path(), "migrate.dir"), doctest::Contains("migrate.dir: cannot read"), Error);
+}
+
 TEST_CASE("core::FileLock") {
   TempDir dir;
   auto path = dir / "lock";
