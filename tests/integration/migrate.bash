@@ -352,4 +352,16 @@ run "$GOLFOPS" migrate up --to nine
 expect_status 2
 expect_stderr "--to: 'nine' is not a version"
 
+test_case "files are read while connecting: a bad directory is still reported first, a down server after"
+run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$HARNESS_TMP/nowhere"
+expect_status 2
+expect_stderr "migrate.dir: '$HARNESS_TMP/nowhere' is not a directory"
+run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$project_migrations"
+expect_status 3
+printf 'SELECT 1;\n' >created/0002_again.up.sql
+run "$GOLFOPS" migrate status --dir "$HARNESS_TMP/created"
+expect_status 2
+expect_stderr "version 2 is also used by"
+rm created/0002_again.up.sql
+
 finish

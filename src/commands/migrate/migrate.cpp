@@ -11,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <fmt/format.h>
+#include <future>
 #include <random>
 #include <set>
 #include <thread>
@@ -42,12 +43,16 @@ Version require_version(const std::string& text, std::string_view field) {
 
 // A connection, the files and the state table, for one migrate command.
 struct Session {
+  // The files are read and hashed on a second thread while the connection is
+  // set up (the server starts a backend, SCRAM runs): a no-op `status` takes
+  // the longer of the two, not their sum.
   Session(const MigrateOptions& options, core::Context& context)
-      : migrations(load_migrations(options.dir)), client(core::pg::settings_from(context.config)),
-        history(client, options.schema, options.table) {}
+      : Session(options, context, std::async(std::launch::async, [dir = options.dir] {
+                  return load_migrations(dir);
+                })) {}
 
-  std::vector<Migration> migrations;
   core::pg::Client client;
+  std::vector<Migration> migrations;
   History history;
 
   const Migration* find(const Version& version) const {
@@ -57,6 +62,21 @@ struct Session {
       }
     }
     return nullptr;
+  }
+
+private:
+  Session(const MigrateOptions& options,
+          core::Context& context,
+          std::future<std::vector<Migration>> loading) try
+      : client(core::pg::settings_from(context.config)), migrations(loading.get()),
+        history(client, options.schema, options.table) {
+  } catch (const core::Error&) {
+    // A problem with the files (a usage error) is reported before an
+    // unreachable database, as when the two ran one after the other; get()
+    // rethrows it, otherwise the handler rethrows the connection's error.
+    if (loading.valid()) {
+      loading.get();
+    }
   }
 };
 
