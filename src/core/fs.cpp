@@ -88,14 +88,18 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  std::string text;
+  // Read straight into the string, sized from fstat with one spare byte so
+  // that end of file is seen without a second buffer; grows if the file does.
   struct stat info {};
-  if (::fstat(fd, &info) == 0 && info.st_size > 0) {
-    text.reserve(static_cast<std::size_t>(info.st_size));
-  }
-  char buffer[64 * 1024];
+  std::size_t expected =
+      ::fstat(fd, &info) == 0 && info.st_size > 0 ? static_cast<std::size_t>(info.st_size) : 0;
+  std::string text(expected + 1, '\0');
+  std::size_t used = 0;
   for (;;) {
-    auto got = ::read(fd, buffer, sizeof buffer);
+    if (used == text.size()) {
+      text.resize(text.size() * 2);
+    }
+    auto got = ::read(fd, text.data() + used, text.size() - used);
     if (got < 0 && errno == EINTR) {
       continue;
     }
@@ -103,9 +107,10 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
       failed();
     }
     if (got == 0) {
+      text.resize(used);
       return text;
     }
-    text.append(buffer, static_cast<std::size_t>(got));
+    used += static_cast<std::size_t>(got);
   }
 }
 

@@ -53,6 +53,8 @@ TEST_CASE("core::read_file reads whole files, empty and larger than its buffer")
   big[100000] = '\0'; // binary-safe
   atomic_write(dir / "big", big, 0644);
   CHECK(read_file(dir / "big", "f") == big);
+  // Reports size 0 and grows while read.
+  CHECK(read_file("/proc/self/status", "f").find("\nPid:") != std::string::npos);
   CHECK_THROWS_WITH_AS(
       read_file(dir.path(), "migrate.dir"), doctest::Contains("migrate.dir: cannot read"), Error);
 }
