@@ -24,7 +24,7 @@ hyperfine -N --warmup 20 --runs 300 --export-json "$out/startup.json" \
 if command -v valgrind >/dev/null; then
   echo "instructions executed (callgrind, repeatable):"
   for command in "$golfops --version" "$bare" "$psql_real --version" "redis-cli --version"; do
-    printf '  %-40s %12s\n' "${command/#$build\//}" "$(instructions $command)"
+    printf '  %-40s %12s\n' "${command//$PWD\//}" "$(instructions $command)"
   done
 fi
 /usr/bin/python3 - "$out/startup.json" <<'PY'
