@@ -99,6 +99,14 @@ hyperfine -N --warmup 10 --runs 100 --export-json "$work/status.json" \
   -n "golfops migrate status, trust auth" "$golfops --database-url $trust_url migrate status --exit-code" \
   -n "psql -c 'select 1', trust auth" "$pg_bin/psql -X -U bench_trust -d bench -c 'select 1'" >/dev/null
 
+# What the server alone takes to accept a connection, with no process start:
+# pgbench opens one per transaction (-C) from an already running client.
+echo 'select 1;' >"$work/select1.sql"
+for role in golfops bench_trust; do
+  "$pg_bin/pgbench" -n -C -T 5 -f "$work/select1.sql" -U "$role" bench 2>/dev/null |
+    awk -v role="$role" '/average connection time/ { printf "pgbench -C, %-11s average connection time %s ms\n", role ":", $5 }'
+done
+
 echo "client instructions for a no-op status (callgrind, repeatable; the server's work is not counted):"
 status_instructions() { # AUTH GOLFOPS_ARGS... -- PSQL_ARGS...
   local auth=$1 mine floor
