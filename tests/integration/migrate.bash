@@ -28,6 +28,10 @@ test_case "the corpus applied by golfops equals psql -v ON_ERROR_STOP=1 file by 
 new_db corpus_golfops
 new_db corpus_psql
 use_db corpus_golfops "$corpus"
+run "$GOLFOPS" migrate plan -o json
+expect_status 0
+expect_json '.setup_sql | contains("CREATE TABLE IF NOT EXISTS \"public\".\"golfops_schema_migrations\"")'
+[[ $(sql corpus_golfops "select to_regclass('golfops_schema_migrations') is null") == t ]] || fail "plan created the state table"
 run "$GOLFOPS" migrate up -o json
 expect_status 0
 expect_json '(.steps | length) == 6 and .remaining == 0 and .failure == []'
@@ -49,6 +53,9 @@ expect_json '(.migrations | length) == 6 and all(.migrations[]; .applied_by != "
 run "$GOLFOPS" migrate plan
 expect_status 0
 expect_stdout "nothing to run"
+run "$GOLFOPS" migrate validate -o json
+expect_status 0
+expect_json '.valid == true and .problems == []'
 
 test_case "status loads no library it does not use (libcurl stays unloaded with redis.url set)"
 cp golfops.toml golfops.toml.saved
@@ -75,9 +82,11 @@ run "$GOLFOPS" migrate plan -o json
 expect_status 0
 expect_json '(.steps | length) == 2 and .steps[0].transaction == true and .steps[1].transaction == false'
 expect_json '.steps[0].sql | contains("SET LOCAL lock_timeout") and contains("ALTER TABLE players ADD COLUMN created_at")'
+expect_json '.setup_sql == null'
 [[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 4 ]] || fail "plan changed state"
 run "$GOLFOPS" migrate redo --yes
 expect_status 0
+expect_stdout "2 step(s) done, 2 pending"
 run "$GOLFOPS" migrate up
 expect_status 0
 diff <(dump_schema corpus_golfops) <(dump_schema corpus_psql) >schema.diff || fail "schemas differ after down/up: $(head -20 schema.diff)"
@@ -135,6 +144,7 @@ sed -i '$d' concurrent/0003_step.up.sql
 sed -i '$d' concurrent/0003_step.up.sql
 run "$GOLFOPS" migrate validate
 expect_status 0
+expect_stdout "valid: every applied migration's file is present and unchanged"
 mv concurrent/0004_step.up.sql 0004_step.up.sql.away
 run "$GOLFOPS" migrate validate -o json
 expect_status 1

@@ -35,20 +35,24 @@ History::History(core::pg::Client& client, const std::string& schema, const std:
 }
 
 void History::ensure_table() {
-  m_client.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {schema};\n"
-                               "CREATE TABLE IF NOT EXISTS {table} (\n"
-                               "  version text PRIMARY KEY,\n"
-                               "  name text NOT NULL,\n"
-                               "  checksum text NOT NULL,\n"
-                               "  status text NOT NULL DEFAULT 'applied' CHECK (status IN "
-                               "('applied', 'failed', 'baseline')),\n"
-                               "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
-                               "  applied_by text NOT NULL,\n"
-                               "  execution_ms bigint NOT NULL DEFAULT 0,\n"
-                               "  error text\n"
-                               ")",
-                               fmt::arg("schema", m_client.quote_identifier(m_schema)),
-                               fmt::arg("table", m_qualified)));
+  m_client.execute(ensure_table_sql());
+}
+
+std::string History::ensure_table_sql() const {
+  return fmt::format("CREATE SCHEMA IF NOT EXISTS {schema};\n"
+                     "CREATE TABLE IF NOT EXISTS {table} (\n"
+                     "  version text PRIMARY KEY,\n"
+                     "  name text NOT NULL,\n"
+                     "  checksum text NOT NULL,\n"
+                     "  status text NOT NULL DEFAULT 'applied' CHECK (status IN "
+                     "('applied', 'failed', 'baseline')),\n"
+                     "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+                     "  applied_by text NOT NULL,\n"
+                     "  execution_ms bigint NOT NULL DEFAULT 0,\n"
+                     "  error text\n"
+                     ")",
+                     fmt::arg("schema", m_client.quote_identifier(m_schema)),
+                     fmt::arg("table", m_qualified));
 }
 
 bool History::table_exists() {

@@ -30,6 +30,7 @@ public:
 
   // Creates the schema and table when missing (call with the lock held).
   void ensure_table();
+  std::string ensure_table_sql() const;
   bool table_exists();
   // Every row, by version; empty when the table does not exist yet.
   std::map<Version, AppliedRow> read();

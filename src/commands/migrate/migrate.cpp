@@ -282,6 +282,14 @@ StepResult apply_step(Session& session,
   }
 }
 
+// Files with no row in the state table.
+std::size_t count_pending(const Session& session, const std::map<Version, AppliedRow>& applied) {
+  return static_cast<std::size_t>(std::count_if(
+      session.migrations.begin(), session.migrations.end(), [&](const Migration& migration) {
+        return !applied.contains(migration.version);
+      }));
+}
+
 // Migrations `up` would apply, in order.
 std::vector<const Migration*> pending_for_up(const Session& session,
                                              const std::map<Version, AppliedRow>& applied,
@@ -447,11 +455,7 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
   }
   auto steps = pending_for_up(session, applied, options);
   auto result = run_steps(session, steps, true, options, context);
-  auto pending = std::count_if(
-      session.migrations.begin(), session.migrations.end(), [&](const Migration& migration) {
-        return !applied.contains(migration.version);
-      });
-  result.remaining = static_cast<std::size_t>(pending) - result.steps.size();
+  result.remaining = count_pending(session, applied) - result.steps.size();
   return result;
 }
 
@@ -481,10 +485,13 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
   }
   require_confirmation(options, fmt::format("redo of {}", label(*steps.front())));
   auto result = run_steps(session, steps, false, options, context);
+  result.remaining = count_pending(session, applied);
   if (result.failure.empty()) {
     auto again = run_steps(session, steps, true, options, context);
     result.steps.insert(result.steps.end(), again.steps.begin(), again.steps.end());
     result.failure = again.failure;
+    // Reverted but not re-applied: the newest migration is pending now.
+    result.remaining += again.failure.empty() ? 0 : 1;
   }
   result.direction = "redo";
   return result;
@@ -499,6 +506,9 @@ run_plan(const MigrateOptions& options, const std::string& direction, core::Cont
       up ? pending_for_up(session, applied, options) : applied_for_down(session, applied, options);
   PlanResult plan;
   plan.direction = direction;
+  if (up && !steps.empty() && !session.history.table_exists()) {
+    plan.setup_sql = session.history.ensure_table_sql() + ";\n";
+  }
   for (const auto* migration : steps) {
     const auto& script = up ? migration->up : *migration->down;
     auto statements = statements_for(*migration, up, session.history, options, 0);

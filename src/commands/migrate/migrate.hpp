@@ -76,6 +76,7 @@ struct PlanStep {
 
 struct PlanResult {
   std::string direction;
+  std::string setup_sql; // creates the state table when `up` would have to
   std::vector<PlanStep> steps;
 };
 

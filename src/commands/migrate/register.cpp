@@ -150,7 +150,12 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   wire(validate, [](MigrateOptions options, cli::Invocation& invocation) {
     auto result = run_validate(options, invocation.context);
     cli::Outcome outcome{render(result)};
-    if (!result.problems.empty()) {
+    outcome.report.json["valid"] = result.problems.empty();
+    if (result.problems.empty()) {
+      outcome.report.notes.push_back(
+          std::string("valid: every applied migration's file is present and unchanged") +
+          (options.allow_out_of_order ? "" : ", and nothing pending is out of order"));
+    } else {
       outcome.exit_code = core::ExitCode::failed;
       outcome.errors = result.problems;
     }

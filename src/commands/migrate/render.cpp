@@ -84,8 +84,16 @@ core::output::Report render(const RunResult& result) {
 
 core::output::Report render(const PlanResult& result) {
   core::output::Report report;
-  report.json = {{"direction", result.direction}, {"steps", nlohmann::json::array()}};
+  report.json = {
+      {"direction", result.direction},
+      {"setup_sql",
+       result.setup_sql.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.setup_sql)},
+      {"steps", nlohmann::json::array()}};
   std::string text;
+  if (!result.setup_sql.empty()) {
+    text += "-- the state table does not exist yet: created first, in its own transaction\n" +
+            result.setup_sql + "\n";
+  }
   for (const auto& step : result.steps) {
     report.json["steps"].push_back({{"version", step.version},
                                     {"name", step.name},
