@@ -160,6 +160,18 @@ std::uint64_t parse_size(std::string_view text, std::string_view field) {
   invalid_size(field, text);
 }
 
+std::uint64_t parse_count(std::string_view text, std::string_view field, std::uint64_t minimum) {
+  std::uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  // For an unsigned type from_chars takes neither sign nor blanks, so "-1"
+  // cannot wrap around to a huge count; units and overflow are refused too.
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < minimum) {
+    throw_usage(fmt::format(
+        "{}: '{}' is not a count (expected a whole number of at least {})", field, text, minimum));
+  }
+  return value;
+}
+
 std::string format_size(std::uint64_t bytes) {
   constexpr std::array k_names{"KiB", "MiB", "GiB", "TiB", "PiB"};
   if (bytes < 1024) {

@@ -20,6 +20,10 @@ std::string format_duration(Milliseconds duration);
 // Parses a size such as "512", "10KB", "1.5GiB", "20MiB" (SI and IEC units, B optional).
 std::uint64_t parse_size(std::string_view text, std::string_view field = "size");
 
+// Parses a whole number of at least `minimum` ("3"; no sign, no unit).
+// Throws Error(usage) naming `field`, the value and what is allowed.
+std::uint64_t parse_count(std::string_view text, std::string_view field, std::uint64_t minimum = 1);
+
 // Formats a byte count with IEC units: 512 B, 1.5 KiB, 20.0 MiB.
 std::string format_size(std::uint64_t bytes);
 

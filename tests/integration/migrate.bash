@@ -361,6 +361,14 @@ expect_status 4
 run "$GOLFOPS" migrate up --to nine
 expect_status 2
 expect_stderr "--to: 'nine' is not a version"
+# A count of 0 or -1 once meant "all": refused, and nothing is reverted.
+for count in 0 -1 2x; do
+  run "$GOLFOPS" migrate down "$count" --yes
+  expect_status 2
+  expect_stderr "N: '$count' is not a count (expected a whole number of at least 1)"
+done
+run "$GOLFOPS" migrate status -o json
+expect_json '.pending == 0'
 
 test_case "files are read while connecting: a bad directory is still reported first, a down server after"
 run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$HARNESS_TMP/nowhere"

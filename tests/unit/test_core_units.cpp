@@ -2,6 +2,7 @@
 #include "core/units.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace golfops::core;
 
@@ -47,6 +48,17 @@ TEST_CASE("core::parse_size") {
   CHECK_THROWS_AS(parse_size("1.5 furlongs"), Error);
   CHECK_THROWS_AS(parse_size("lots"), Error);
   CHECK_THROWS_AS(parse_size(""), Error);
+}
+
+TEST_CASE("core::parse_count") {
+  CHECK(parse_count("1", "N") == 1);
+  CHECK(parse_count("200", "N") == 200);
+  CHECK(parse_count("0", "N", 0) == 0);
+  for (const char* bad : {"0", "-1", "+1", "", "1.5", "3x", " 3", "99999999999999999999999"}) {
+    CAPTURE(bad);
+    auto expected = fmt::format("N: '{}' is not a count", bad);
+    CHECK_THROWS_WITH_AS(parse_count(bad, "N"), doctest::Contains(expected.c_str()), Error);
+  }
 }
 
 TEST_CASE("core::format_size") {

@@ -1,5 +1,6 @@
 #include "cli/selected.hpp"
 #include "commands/migrate/migrate.hpp"
+#include "core/units.hpp"
 
 #include <CLI/App.hpp>
 #include <memory>
@@ -14,7 +15,7 @@ struct Flags {
   std::string lock_timeout;
   std::string ddl_lock_timeout;
   bool allow_out_of_order = false;
-  std::size_t count = 0;
+  std::string count;
   std::string target;
   bool yes = false;
   bool exit_code = false;
@@ -54,8 +55,8 @@ void finish_flags(const Flags& flags, cli::Selected& selected) {
 
 MigrateOptions options_for(const Flags& flags, cli::Invocation& invocation) {
   auto options = options_from(invocation.context.config);
-  if (flags.count > 0) {
-    options.count = flags.count;
+  if (!flags.count.empty()) {
+    options.count = core::parse_count(flags.count, "N");
   }
   if (!flags.target.empty()) {
     options.target = flags.target;
