@@ -367,6 +367,9 @@ for count in 0 -1 2x; do
   expect_status 2
   expect_stderr "N: '$count' is not a count (expected a whole number of at least 1)"
 done
+run "$GOLFOPS" migrate down --to 99 --yes
+expect_status 2
+expect_stderr "--to: no migration with version 99 (0 reverts everything)"
 run "$GOLFOPS" migrate status -o json
 expect_json '.pending == 0'
 

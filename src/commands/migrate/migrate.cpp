@@ -324,6 +324,13 @@ std::vector<const Migration*> applied_for_down(const Session& session,
   std::optional<Version> target;
   if (options.target) {
     target = require_version(*options.target, "--to");
+    // Like `up --to`, a typo must not silently mean "nothing" or "everything".
+    bool everything = std::all_of(
+        target->parts.begin(), target->parts.end(), [](auto part) { return part == 0; });
+    if (!everything && session.find(*target) == nullptr && !applied.contains(*target)) {
+      core::throw_usage(
+          fmt::format("--to: no migration with version {} (0 reverts everything)", target->text()));
+    }
   }
   std::size_t count = options.count.value_or(target ? SIZE_MAX : 1);
   std::vector<const Migration*> steps;
