@@ -140,6 +140,9 @@ expect_stderr "0003_step.up.sql: edited after it was applied"
 run "$GOLFOPS" migrate up
 expect_status 1
 expect_stderr "edited after it was applied"
+run "$GOLFOPS" migrate status --exit-code
+expect_status 1
+expect_stdout "problem: "
 sed -i '$d' concurrent/0003_step.up.sql
 sed -i '$d' concurrent/0003_step.up.sql
 run "$GOLFOPS" migrate validate
@@ -221,11 +224,16 @@ cat >failing/0002_bad.up.sql <<'SQL'
 create table partial (id int);
 create index concurrently partial_idx on missing_table (id);
 SQL
-run "$GOLFOPS" migrate up
+run "$GOLFOPS" migrate up -o json
 expect_status 1
 expect_stderr "may be partly applied"
+expect_json '.recorded_failed == true and .remaining == 0'
 run "$GOLFOPS" migrate status -o json
 expect_json '(.migrations[] | select(.version == "0002") | .state) == "failed"'
+expect_json '.failed == 1 and .pending == 0'
+run "$GOLFOPS" migrate status --exit-code
+expect_status 1
+expect_stdout "pending, 1 failed"
 run "$GOLFOPS" migrate up
 expect_status 1
 expect_stderr "golfops migrate force 2"

@@ -382,6 +382,7 @@ RunResult run_steps(Session& session,
     } catch (const core::pg::QueryError& error) {
       const auto& script = up ? migration.up : *migration.down;
       result.failure = describe_failure(migration, up, error, script.transactional);
+      result.recorded_failed = up && !script.transactional;
       if (error.sqlstate() == k_lock_not_available) {
         result.failure.push_back(fmt::format(
             "gave up after {} attempts: something holds a conflicting lock for longer than "
@@ -440,7 +441,8 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
   }
   for (auto& [version, row] : rows) {
     result.pending += row.state == "pending" ? 1 : 0;
-    result.applied += row.state == "pending" ? 0 : 1;
+    result.failed += row.state == "failed" ? 1 : 0;
+    result.applied += row.state == "pending" || row.state == "failed" ? 0 : 1;
     result.rows.push_back(std::move(row));
   }
   return result;
@@ -462,7 +464,8 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
   }
   auto steps = pending_for_up(session, applied, options);
   auto result = run_steps(session, steps, true, options, context);
-  result.remaining = count_pending(session, applied) - result.steps.size();
+  result.remaining =
+      count_pending(session, applied) - result.steps.size() - (result.recorded_failed ? 1 : 0);
   return result;
 }
 

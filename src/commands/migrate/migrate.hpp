@@ -45,8 +45,9 @@ struct StatusRow {
 
 struct StatusResult {
   std::vector<StatusRow> rows;
-  std::size_t applied = 0;
+  std::size_t applied = 0; // has a row in the state table and did not fail
   std::size_t pending = 0;
+  std::size_t failed = 0;            // no-transaction migrations recorded as failed
   std::vector<std::string> problems; // edited, missing, out of order, failed
 };
 
@@ -62,6 +63,7 @@ struct RunResult {
   std::string direction;
   std::vector<StepResult> steps;
   std::size_t remaining = 0;        // pending after the run (up) or still applied (down)
+  bool recorded_failed = false;     // the failure was a no-transaction up, now in the table
   std::vector<std::string> failure; // lines: file:line:column message, source line, what to do
 };
 

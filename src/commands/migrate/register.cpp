@@ -130,13 +130,17 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
 
   auto* status = family->add_subcommand("status", "Show applied and pending migrations");
   add_common(status, *flags);
-  status->add_flag("--exit-code", flags->exit_code, "Exit 1 when migrations are pending");
+  status->add_flag("--exit-code",
+                   flags->exit_code,
+                   "Exit 1 when migrations are pending or failed, or a file has a problem");
   status->footer(
       "EXAMPLES:\n  golfops migrate status\n  golfops migrate status --exit-code || echo pending");
   wire(status, [flags](MigrateOptions options, cli::Invocation& invocation) {
     auto result = run_status(options, invocation.context);
     cli::Outcome outcome{render(result)};
-    if (flags->exit_code && result.pending > 0) {
+    // "Is the database exactly what the files say?": a failed or edited
+    // migration must fail a deploy gate as surely as a pending one.
+    if (flags->exit_code && (result.pending > 0 || result.failed > 0 || !result.problems.empty())) {
       outcome.exit_code = core::ExitCode::failed;
     }
     return outcome;

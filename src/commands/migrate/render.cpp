@@ -23,6 +23,7 @@ core::output::Report render(const StatusResult& result) {
   core::output::Report report;
   report.json = {{"applied", result.applied},
                  {"pending", result.pending},
+                 {"failed", result.failed},
                  {"problems", result.problems},
                  {"migrations", nlohmann::json::array()}};
   core::output::Table table({"version", "name", "state", "applied at"});
@@ -39,7 +40,11 @@ core::output::Report render(const StatusResult& result) {
   if (!table.empty()) {
     report.tables.push_back(std::move(table));
   }
-  report.notes.push_back(fmt::format("{} applied, {} pending", result.applied, result.pending));
+  report.notes.push_back(
+      fmt::format("{} applied, {} pending{}",
+                  result.applied,
+                  result.pending,
+                  result.failed > 0 ? fmt::format(", {} failed", result.failed) : ""));
   for (const auto& problem : result.problems) {
     report.notes.push_back("problem: " + problem);
   }
@@ -50,6 +55,7 @@ core::output::Report render(const RunResult& result) {
   core::output::Report report;
   report.json = {{"direction", result.direction},
                  {"remaining", result.remaining},
+                 {"recorded_failed", result.recorded_failed},
                  {"failure", result.failure},
                  {"steps", nlohmann::json::array()}};
   core::output::Table table({"version", "name", "direction", "time", "attempts"});
@@ -74,8 +80,9 @@ core::output::Report render(const RunResult& result) {
     report.notes.push_back(result.direction == "up" ? "nothing to apply: up to date"
                                                     : "nothing to revert");
   } else {
-    report.notes.push_back(fmt::format("{} step(s) done, {} {}",
+    report.notes.push_back(fmt::format("{} step(s) done{}, {} {}",
                                        result.steps.size(),
+                                       result.recorded_failed ? ", 1 recorded as failed" : "",
                                        result.remaining,
                                        result.direction == "down" ? "still applied" : "pending"));
   }
