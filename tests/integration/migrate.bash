@@ -240,6 +240,10 @@ expect_stderr "golfops migrate force 2"
 sql failures "drop table partial"
 run "$GOLFOPS" migrate force 2 --pending
 expect_status 0
+expect_stdout "forced 0002 to pending"
+run "$GOLFOPS" migrate force 2 --pending
+expect_status 2
+expect_stderr "VERSION: 0002 has no row in \"public\".\"golfops_schema_migrations\": it is already pending"
 printf -- '-- golfops:no-transaction\ncreate table partial (id int);\ncreate index concurrently partial_idx on partial (id);\n' >failing/0002_bad.up.sql
 run "$GOLFOPS" migrate up
 expect_status 0

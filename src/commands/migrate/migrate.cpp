@@ -654,9 +654,17 @@ NoteResult run_force(const MigrateOptions& options, core::Context& context) {
   const auto* migration = session.find(version);
   auto lock = session.history.lock(options.lock_wait);
   session.history.ensure_table();
+  auto shown = migration != nullptr ? migration->version_label : version.text();
   if (options.force_pending) {
-    session.client.execute(session.history.forget_sql(version));
-    return {fmt::format("forced {} to pending: `migrate up` will run it again", version.text())};
+    auto forgotten =
+        session.client.execute(session.history.forget_sql(version) + " RETURNING version");
+    if (forgotten.rows() == 0) {
+      core::throw_usage(
+          fmt::format("VERSION: {} has no row in {}: it is already pending, nothing to force",
+                      shown,
+                      session.history.qualified_table()));
+    }
+    return {fmt::format("forced {} to pending: `migrate up` will run it again", shown)};
   }
   if (migration == nullptr) {
     core::throw_usage(fmt::format("VERSION: no migration file with version {}", version.text()));
