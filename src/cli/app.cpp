@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
                          : global.progress              ? core::output::ProgressMode::lines
                                                         : core::output::ProgressMode::silent;
     auto progress = core::output::make_progress(progress_mode, std::cerr);
-    core::Context context{*config, logger, *progress};
+    core::output::Confirm confirm(std::cin, std::cerr, ::isatty(STDIN_FILENO) == 1);
+    core::Context context{*config, logger, *progress, confirm};
     bool terminal = ::isatty(STDOUT_FILENO) == 1;
     Invocation invocation{context, format, [&](const core::output::Report& report) {
                             // On a terminal, redraw in place: home, clear screen.

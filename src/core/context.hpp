@@ -1,17 +1,20 @@
 #pragma once
 
 #include "core/config/config.hpp"
+#include "core/output/confirm.hpp"
 #include "core/output/log.hpp"
 #include "core/output/progress.hpp"
 
 namespace golfops::core {
 
-// What every command's run() receives: the effective configuration and the
-// diagnostics sink. Commands return results; they never print or exit.
+// What every command's run() receives: the effective configuration, the
+// diagnostics sink, progress and the confirmation prompt. Commands return
+// results; they never print or exit.
 struct Context {
   const config::Config& config;
   const output::Logger& log;
   output::Progress& progress;
+  const output::Confirm& confirm;
 };
 
 } // namespace golfops::core

@@ -77,6 +77,18 @@ expect_json '[.steps[].version] == ["0006", "0005"]'
 run "$GOLFOPS" migrate status --exit-code
 expect_status 1
 
+test_case "down on a terminal asks, naming the database and the migrations; only yes reverts"
+# script(1) gives golfops a terminal; the answer arrives after the prompt.
+(sleep 1; printf 'n\n') | script -qec "$GOLFOPS migrate down 2" /dev/null >tty.out || true
+grep -q "reverting 2 migration(s) (0004_.*, 0003_.*) on 127.0.0.1:$PG_PORT/corpus_golfops. Continue? \[y/N\]" tty.out ||
+  fail "no prompt: $(cat -v tty.out | head -3)"
+grep -q "not confirmed, nothing was changed" tty.out || fail "a no was not refused: $(cat -v tty.out)"
+[[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 4 ]] || fail "reverted after no"
+(sleep 1; printf 'y\n') | script -qec "$GOLFOPS migrate down 1" /dev/null >tty.out
+[[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 3 ]] || fail "yes did not revert: $(cat -v tty.out)"
+run "$GOLFOPS" migrate up 1
+expect_status 0
+
 test_case "plan prints exactly the SQL and changes nothing"
 run "$GOLFOPS" migrate plan -o json
 expect_status 0

@@ -1,3 +1,4 @@
+#include "core/output/confirm.hpp"
 #include "core/output/log.hpp"
 #include "core/output/report.hpp"
 #include "core/redact.hpp"
@@ -56,4 +57,25 @@ TEST_CASE("output::Logger") {
     CHECK(line["message"] == "one");
     CHECK(line["time"].get<std::string>().ends_with("Z"));
   }
+}
+
+TEST_CASE("output::Confirm asks once and takes only yes") {
+  auto answer = [](const std::string& typed) {
+    std::istringstream in(typed);
+    std::ostringstream out;
+    Confirm confirm(in, out, true);
+    bool yes = confirm.ask("Drop it?");
+    CHECK(out.str().starts_with("Drop it? [y/N] "));
+    return yes;
+  };
+  CHECK(answer("y\n"));
+  CHECK(answer("YES\n"));
+  CHECK(answer(" yes \r\n"));
+  CHECK_FALSE(answer("n\n"));
+  CHECK_FALSE(answer("\n"));
+  CHECK_FALSE(answer("yes please\n"));
+  CHECK_FALSE(answer("")); // end of input
+  std::istringstream in("y\n");
+  std::ostringstream out;
+  CHECK_FALSE(Confirm(in, out, false).interactive());
 }

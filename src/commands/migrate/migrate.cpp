@@ -352,14 +352,22 @@ std::vector<const Migration*> applied_for_down(const Session& session,
   return steps;
 }
 
-void require_confirmation(const MigrateOptions& options, std::string_view what) {
-  if (!options.yes && !options.interactive) {
-    core::throw_refused(fmt::format("{} is destructive: pass --yes to confirm (stdin is not a "
-                                    "terminal)",
-                                    what));
+// --yes, or a person at the terminal who answers yes after seeing exactly
+// which migrations will be reverted on which database.
+void require_confirmation(const MigrateOptions& options,
+                          const Session& session,
+                          std::string_view what,
+                          core::Context& context) {
+  if (options.yes) {
+    return;
   }
-  if (!options.yes) {
-    core::throw_refused(fmt::format("{} is destructive: pass --yes to confirm", what));
+  if (!context.confirm.interactive()) {
+    core::throw_refused(
+        fmt::format("{} is destructive: pass --yes to confirm (stdin is not a terminal)", what));
+  }
+  if (!context.confirm.ask(
+          fmt::format("golfops: {} on {}. Continue?", what, session.client.target()))) {
+    core::throw_refused(fmt::format("{}: not confirmed, nothing was changed", what));
   }
 }
 
@@ -475,7 +483,15 @@ RunResult run_down(const MigrateOptions& options, core::Context& context) {
   auto applied = session.history.read();
   auto steps = applied_for_down(session, applied, options);
   if (!steps.empty()) {
-    require_confirmation(options, fmt::format("reverting {} migration(s)", steps.size()));
+    std::vector<std::string> labels;
+    for (const auto* migration : steps) {
+      labels.push_back(label(*migration));
+    }
+    require_confirmation(
+        options,
+        session,
+        fmt::format("reverting {} migration(s) ({})", steps.size(), fmt::join(labels, ", ")),
+        context);
   }
   auto result = run_steps(session, steps, false, options, context);
   result.remaining = applied.size() - result.steps.size();
@@ -493,7 +509,10 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
   if (steps.empty()) {
     core::throw_failed("redo: nothing is applied");
   }
-  require_confirmation(options, fmt::format("redo of {}", label(*steps.front())));
+  require_confirmation(options,
+                       session,
+                       fmt::format("redo of {} (revert, then apply again)", label(*steps.front())),
+                       context);
   auto result = run_steps(session, steps, false, options, context);
   result.remaining = count_pending(session, applied);
   if (result.failure.empty()) {

@@ -25,7 +25,6 @@ struct MigrateOptions {
   std::optional<std::size_t> count;  // up N / down N
   std::optional<std::string> target; // --to V
   bool yes = false;                  // down/redo: confirmed
-  bool interactive = false;          // stdin is a terminal
   std::string name;                  // create
   std::string version;               // baseline / force
   bool force_pending = false;        // force --pending: forget the version instead

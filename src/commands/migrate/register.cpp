@@ -4,7 +4,6 @@
 
 #include <CLI/App.hpp>
 #include <memory>
-#include <unistd.h>
 
 namespace golfops::commands::migrate {
 namespace {
@@ -62,7 +61,6 @@ MigrateOptions options_for(const Flags& flags, cli::Invocation& invocation) {
     options.target = flags.target;
   }
   options.yes = flags.yes;
-  options.interactive = ::isatty(STDIN_FILENO) == 1;
   options.name = flags.name;
   options.version = flags.version;
   options.force_pending = flags.pending;
@@ -109,21 +107,21 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
     return run_outcome(run_up(options, invocation.context));
   });
 
-  auto* down =
-      family->add_subcommand("down", "Revert applied migrations, newest first (needs --yes)");
+  auto* down = family->add_subcommand(
+      "down", "Revert applied migrations, newest first (asks, or needs --yes)");
   add_common(down, *flags);
   down->add_option("N", flags->count, "Revert N migrations (default 1)");
   down->add_option("--to", flags->target, "Revert every migration newer than version V");
-  down->add_flag("-y,--yes", flags->yes, "Confirm: required when stdin is not a terminal");
+  down->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
   down->footer("EXAMPLES:\n  golfops migrate down --yes\n  golfops migrate down --to 3 --yes");
   wire(down, [](MigrateOptions options, cli::Invocation& invocation) {
     return run_outcome(run_down(options, invocation.context));
   });
 
-  auto* redo =
-      family->add_subcommand("redo", "Revert and re-apply the newest migration (needs --yes)");
+  auto* redo = family->add_subcommand(
+      "redo", "Revert and re-apply the newest migration (asks, or needs --yes)");
   add_common(redo, *flags);
-  redo->add_flag("-y,--yes", flags->yes, "Confirm: required when stdin is not a terminal");
+  redo->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
   wire(redo, [](MigrateOptions options, cli::Invocation& invocation) {
     return run_outcome(run_redo(options, invocation.context));
   });
