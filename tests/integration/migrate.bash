@@ -400,7 +400,7 @@ expect_json '.pending == 0'
 test_case "files are read while connecting: a bad directory is still reported first, a down server after"
 run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$HARNESS_TMP/nowhere"
 expect_status 2
-expect_stderr "migrate.dir: '$HARNESS_TMP/nowhere' is not a directory"
+expect_stderr "--dir: '$HARNESS_TMP/nowhere' is not a directory (expected the directory of migration files; set it with --dir or migrate.dir)"
 run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$project_migrations"
 expect_status 3
 printf 'SELECT 1;\n' >created/0002_again.up.sql
@@ -408,5 +408,27 @@ run "$GOLFOPS" migrate status --dir "$HARNESS_TMP/created"
 expect_status 2
 expect_stderr "version 2 is also used by"
 rm created/0002_again.up.sql
+
+test_case "a config file elsewhere: its relative migrate.dir is found from any working directory"
+new_db elsewhere
+mkdir -p app/db
+cp "$project_migrations"/*.sql app/db/
+cat >app/golfops.toml <<TOML
+[database]
+url = "postgres://golfops@127.0.0.1:$PG_PORT/elsewhere"
+password_file = "$HARNESS_TMP/pg.password"
+[migrate]
+dir = "db"
+TOML
+project_count=$(ls "$project_migrations"/*.up.sql | wc -l)
+run bash -c "cd / && '$GOLFOPS' --config '$HARNESS_TMP/app/golfops.toml' migrate up -o json"
+expect_status 0
+expect_json "(.steps | length) == $project_count"
+run bash -c "cd / && '$GOLFOPS' --config '$HARNESS_TMP/app/golfops.toml' config show -o json"
+expect_stdout "$HARNESS_TMP/app/db"
+sed -i 's/^dir = "db"/dir = "gone"/' app/golfops.toml
+run bash -c "cd / && '$GOLFOPS' --config '$HARNESS_TMP/app/golfops.toml' migrate status"
+expect_status 2
+expect_stderr "$HARNESS_TMP/app/golfops.toml:5: migrate.dir: '$HARNESS_TMP/app/gone' is not a directory"
 
 finish

@@ -5,6 +5,7 @@
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace golfops::commands::migrate;
 using golfops::core::atomic_write;
@@ -30,7 +31,7 @@ TEST_CASE("migrate::load_migrations detects each format") {
     atomic_write(dir / "0001_a.up.sql", "select 1;");
     atomic_write(dir / "0001_a.down.sql", "-- golfops:no-transaction\nselect -1;");
     atomic_write(dir / "README.md", "not a migration");
-    auto migrations = load_migrations(dir.path());
+    auto migrations = load_migrations(dir.path(), "migrate.dir");
     REQUIRE(migrations.size() == 2);
     CHECK(migrations[0].version_label == "0001");
     CHECK(migrations[0].name == "a");
@@ -44,7 +45,7 @@ TEST_CASE("migrate::load_migrations detects each format") {
     atomic_write(dir / "20240101000000_x.sql",
                  "-- migrate:up transaction:false\ncreate index concurrently i on t (c);\n\n"
                  "-- migrate:down\ndrop index i;\n");
-    auto migrations = load_migrations(dir.path());
+    auto migrations = load_migrations(dir.path(), "migrate.dir");
     REQUIRE(migrations.size() == 1);
     CHECK(migrations[0].format == SourceFormat::dbmate);
     CHECK_FALSE(migrations[0].up.transactional);
@@ -59,7 +60,7 @@ TEST_CASE("migrate::load_migrations detects each format") {
     atomic_write(dir / "V1.10__later.sql", "select 3;");
     atomic_write(dir / "V1.2__next.sql", "select 2;");
     atomic_write(dir / "U1__init.sql", "select -1;");
-    auto migrations = load_migrations(dir.path());
+    auto migrations = load_migrations(dir.path(), "migrate.dir");
     REQUIRE(migrations.size() == 3);
     CHECK(migrations[1].version.text() == "1.2");
     CHECK(migrations[2].version.text() == "1.10");
@@ -67,20 +68,25 @@ TEST_CASE("migrate::load_migrations detects each format") {
   }
   SUBCASE("bad input") {
     atomic_write(dir / "notes.sql", "select 1;");
-    CHECK_THROWS_WITH_AS(
-        load_migrations(dir.path()), doctest::Contains("not a migration file name"), Error);
+    CHECK_THROWS_WITH_AS(load_migrations(dir.path(), "migrate.dir"),
+                         doctest::Contains("not a migration file name"),
+                         Error);
   }
   SUBCASE("duplicate versions") {
     atomic_write(dir / "0001_a.up.sql", "select 1;");
     atomic_write(dir / "1_b.up.sql", "select 1;");
-    CHECK_THROWS_WITH_AS(load_migrations(dir.path()), doctest::Contains("also used by"), Error);
+    CHECK_THROWS_WITH_AS(
+        load_migrations(dir.path(), "migrate.dir"), doctest::Contains("also used by"), Error);
   }
   SUBCASE("a down without an up") {
     atomic_write(dir / "0001_a.down.sql", "select 1;");
-    CHECK_THROWS_WITH_AS(load_migrations(dir.path()), doctest::Contains("without its up"), Error);
+    CHECK_THROWS_WITH_AS(
+        load_migrations(dir.path(), "migrate.dir"), doctest::Contains("without its up"), Error);
   }
   SUBCASE("a missing directory") {
-    CHECK_THROWS_WITH_AS(load_migrations(dir / "nope"), doctest::Contains("migrate.dir"), Error);
+    auto expected = fmt::format("--dir: '{}' is not a directory", (dir / "nope").string());
+    CHECK_THROWS_WITH_AS(
+        load_migrations(dir / "nope", "--dir"), doctest::Contains(expected.c_str()), Error);
   }
 }
 

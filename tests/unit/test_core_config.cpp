@@ -90,6 +90,55 @@ TEST_CASE("config: discovery order") {
   }
 }
 
+TEST_CASE("config: relative paths in a file are relative to the file") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "app");
+  atomic_write(dir / "app" / "golfops.toml",
+               "[migrate]\ndir = \"db/migrations\"\n[dev]\nstate_dir = \"/var/tmp/dev\"\n"
+               "redis_server = \"redis-server\"\n"
+               "[[health.check]]\nname = \"backups\"\ntype = \"disk\"\npath = \"backups\"\n");
+  SUBCASE("a file elsewhere: joined to its directory; absolute paths and programs kept") {
+    auto options = options_in(dir);
+    options.config_file = dir / "app" / "golfops.toml";
+    auto config = load(options);
+    REQUIRE(config.problems().empty());
+    CHECK(config.text("migrate.dir") == (dir / "app" / "db" / "migrations").string());
+    CHECK(config.text("dev.state_dir") == "/var/tmp/dev");
+    CHECK(config.text("dev.redis_server") == "redis-server");
+    REQUIRE(config.entries("health.check").size() == 1);
+    CHECK(config.entries("health.check")[0].text("path") == (dir / "app" / "backups").string());
+  }
+  SUBCASE("the file in the working directory: kept as written") {
+    auto options = options_in(dir);
+    options.working_directory = dir / "app";
+    auto config = load(options);
+    REQUIRE(config.file());
+    CHECK(config.text("migrate.dir") == "db/migrations");
+  }
+  SUBCASE("flags and the environment stay relative to the working directory") {
+    auto options = options_in(dir, {{"GOLFOPS_DEV_STATE_DIR", "state"}});
+    options.config_file = dir / "app" / "golfops.toml";
+    options.flags["migrate.dir"] = {"mine", "--dir"};
+    auto config = load(options);
+    CHECK(config.text("migrate.dir") == "mine");
+    CHECK(config.text("dev.state_dir") == "state");
+  }
+}
+
+TEST_CASE("config: value_label names a value by where it was set") {
+  TempDir dir;
+  atomic_write(dir / "golfops.toml", "[migrate]\ndir = \"db\"\n");
+  auto options = options_in(dir, {{"GOLFOPS_MIGRATE_LOCK_WAIT", "9s"}});
+  options.flags["migrate.table"] = {"t", "--table"};
+  auto config = load(options);
+  CHECK(value_label(config.value("migrate.dir"), "migrate.dir") ==
+        (dir / "golfops.toml").string() + ":2: migrate.dir");
+  CHECK(value_label(config.value("migrate.lock_wait"), "migrate.lock_wait") ==
+        "GOLFOPS_MIGRATE_LOCK_WAIT");
+  CHECK(value_label(config.value("migrate.table"), "migrate.table") == "--table");
+  CHECK(value_label(config.value("migrate.schema"), "migrate.schema") == "migrate.schema");
+}
+
 TEST_CASE("config: profiles") {
   TempDir dir;
   atomic_write(dir / "golfops.toml",

@@ -47,8 +47,10 @@ struct Session {
   // set up (the server starts a backend, SCRAM runs): a no-op `status` takes
   // the longer of the two, not their sum.
   Session(const MigrateOptions& options, core::Context& context)
-      : Session(options, context, std::async(std::launch::async, [dir = options.dir] {
-                  return load_migrations(dir);
+      : Session(options,
+                context,
+                std::async(std::launch::async, [dir = options.dir, label = options.dir_label] {
+                  return load_migrations(dir, label);
                 })) {}
 
   core::pg::Client client;
@@ -409,6 +411,7 @@ RunResult run_steps(Session& session,
 MigrateOptions options_from(const core::config::Config& config) {
   MigrateOptions options;
   options.dir = config.text("migrate.dir");
+  options.dir_label = core::config::value_label(config.value("migrate.dir"), "migrate.dir");
   options.schema = config.text("migrate.schema");
   options.table = config.text("migrate.table");
   options.lock_wait = config.duration("migrate.lock_wait");
@@ -570,7 +573,7 @@ HistoryResult run_history(const MigrateOptions& options, core::Context& context)
   // history still works from the table alone.
   std::map<Version, std::string> labels;
   try {
-    for (const auto& migration : load_migrations(options.dir)) {
+    for (const auto& migration : load_migrations(options.dir, options.dir_label)) {
       labels[migration.version] = migration.version_label;
     }
   } catch (const core::Error&) {
@@ -603,7 +606,7 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
                                   options.name));
   }
   std::filesystem::create_directories(options.dir);
-  auto migrations = load_migrations(options.dir);
+  auto migrations = load_migrations(options.dir, options.dir_label);
   std::string version;
   if (options.version_style == "timestamp") {
     auto now = std::time(nullptr);

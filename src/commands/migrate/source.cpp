@@ -197,10 +197,13 @@ std::string_view format_name(SourceFormat format) {
   return "golfops";
 }
 
-std::vector<Migration> load_migrations(const fs::path& directory) {
+std::vector<Migration> load_migrations(const fs::path& directory, std::string_view named_by) {
   std::error_code error;
   if (!fs::is_directory(directory, error)) {
-    core::throw_usage(fmt::format("migrate.dir: '{}' is not a directory", directory.string()));
+    core::throw_usage(fmt::format("{}: '{}' is not a directory (expected the directory of "
+                                  "migration files; set it with --dir or migrate.dir)",
+                                  named_by,
+                                  directory.string()));
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(directory)) {

@@ -45,8 +45,10 @@ struct Migration {
 // of each file: NNNN_name.up.sql/.down.sql (golfops, golang-migrate),
 // NNNN_name.sql with `-- migrate:up` / `-- migrate:down` (dbmate),
 // V<ver>__name.sql / U<ver>__name.sql (Flyway). Throws Error(usage) for a
-// .sql file that matches none, a duplicate version, or a down without an up.
-std::vector<Migration> load_migrations(const std::filesystem::path& directory);
+// .sql file that matches none, a duplicate version, or a down without an up,
+// and for a `directory` that is not one, naming it by `named_by` ("--dir").
+std::vector<Migration> load_migrations(const std::filesystem::path& directory,
+                                       std::string_view named_by);
 
 std::string_view format_name(SourceFormat format);
 

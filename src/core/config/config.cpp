@@ -360,6 +360,19 @@ std::string check_value(const KeySpec& spec, const Value& value, const std::stri
 
 } // namespace
 
+std::string value_label(const Value& value, std::string_view key) {
+  switch (value.source) {
+  case Source::flag:
+  case Source::environment:
+    return value.origin;
+  case Source::file:
+    return fmt::format("{}: {}", value.origin, key);
+  case Source::default_value:
+    break;
+  }
+  return std::string(key);
+}
+
 std::string_view source_name(Source source) {
   switch (source) {
   case Source::default_value:
@@ -423,6 +436,36 @@ void Config::require_valid() const {
   }
 }
 
+namespace {
+
+// A relative path in a config file means the same wherever golfops runs:
+// cron's `golfops --config /srv/app/golfops.toml migrate up` from / finds
+// /srv/app/migrations. Kept as written when the file sits in the working
+// directory, where both readings agree, so messages stay short.
+void resolve_relative_paths(const std::filesystem::path& file,
+                            const std::filesystem::path& working_directory,
+                            std::span<const KeySpec> keys,
+                            std::map<std::string, Value, std::less<>>& values) {
+  auto here = std::filesystem::absolute(working_directory).lexically_normal();
+  auto base = (here / file).parent_path().lexically_normal();
+  if (base == here) {
+    return;
+  }
+  for (const auto& key : keys) {
+    auto found = values.find(key.name);
+    if (key.type != ValueType::path || found == values.end()) {
+      continue;
+    }
+    auto& value = found->second;
+    if (value.source == Source::file && !value.text.empty() &&
+        std::filesystem::path(value.text).is_relative()) {
+      value.text = (base / value.text).lexically_normal().string();
+    }
+  }
+}
+
+} // namespace
+
 Config load(const LoadOptions& options) {
   Config config;
   config.m_environment = options.environment;
@@ -469,6 +512,13 @@ Config load(const LoadOptions& options) {
                                 profiles.empty() ? "none" : join(profiles, ", ")));
       }
       reader.read_table(*config.m_file, *selected, "", fmt::format(" [env.{}]", options.profile));
+    }
+    resolve_relative_paths(*config.m_file, options.working_directory, schema(), config.m_values);
+    for (auto& [array, entries] : config.m_entries) {
+      for (auto& entry : entries) {
+        resolve_relative_paths(
+            *config.m_file, options.working_directory, find_table_array(array)->keys, entry.values);
+      }
     }
   } else if (!options.profile.empty()) {
     throw_usage(

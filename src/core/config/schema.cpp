@@ -93,10 +93,10 @@ const std::vector<KeySpec>& keys() {
        .type = ValueType::path,
        .default_value = "/usr/lib/postgresql/15/bin",
        .description = "directory holding initdb, pg_ctl and postgres for `golfops dev`"},
+      // text, not path: a bare name is looked up in PATH, as a shell would.
       {.name = "dev.redis_server",
-       .type = ValueType::path,
        .default_value = "redis-server",
-       .description = "the redis-server program for `golfops dev`"},
+       .description = "the redis-server program for `golfops dev` (a name in PATH, or a path)"},
   };
   return k_keys;
 }
