@@ -44,7 +44,7 @@ void fsync_directory(const std::filesystem::path& directory) {
 
 void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   auto directory = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  std::string temp = (directory / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+  std::string temp = (directory / fmt::format(".{}.tmp.XXXXXX", path.filename().string())).string();
   int fd = ::mkstemp(temp.data());
   if (fd < 0) {
     throw_failed(

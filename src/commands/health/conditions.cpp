@@ -46,7 +46,7 @@ std::optional<nlohmann::json::json_pointer> pointer_of(const std::string& path) 
       if (end == std::string::npos) {
         return std::nullopt;
       }
-      pointer += "/" + path.substr(at + 1, end - at - 1);
+      pointer.append(1, '/').append(path, at + 1, end - at - 1);
       at = end + 1;
     } else {
       return std::nullopt;

@@ -155,7 +155,10 @@ struct Found {
 std::string Version::text() const {
   std::string out;
   for (std::size_t index = 0; index < parts.size(); ++index) {
-    out += (index == 0 ? "" : ".") + std::to_string(parts[index]);
+    if (index > 0) {
+      out += '.';
+    }
+    out += std::to_string(parts[index]);
   }
   return out;
 }

@@ -58,7 +58,8 @@ std::string Endpoint::address() const {
 std::string Endpoint::to_display() const {
   std::string credentials;
   if (!user.empty() || !password.empty()) {
-    credentials = user + (password.empty() ? "" : ":" + std::string(k_redacted)) + "@";
+    credentials =
+        password.empty() ? fmt::format("{}@", user) : fmt::format("{}:{}@", user, k_redacted);
   }
   return fmt::format("{}://{}{}/{}", tls ? "rediss" : "redis", credentials, address(), database);
 }
