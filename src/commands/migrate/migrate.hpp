@@ -14,8 +14,8 @@ namespace golfops::commands::migrate {
 
 struct MigrateOptions {
   std::filesystem::path dir = "migrations";
-  std::string dir_label =
-      "migrate.dir"; // names the directory in errors: "--dir", "golfops.toml:3: migrate.dir"
+  // How errors name the directory: "--dir", "golfops.toml:3: migrate.dir".
+  std::string dir_label = "migrate.dir";
   std::string schema = "public";
   std::string table = "golfops_schema_migrations";
   core::Milliseconds lock_wait{60000};

@@ -16,18 +16,17 @@ enum class Source { default_value, file, environment, flag };
 
 std::string_view source_name(Source source);
 
-struct Value;
-// How an error names the value of `key`: the flag or variable that set it
-// ("--dir", "GOLFOPS_MIGRATE_DIR"), "golfops.toml:3: migrate.dir" from a
-// file, or the bare key for a default.
-std::string value_label(const Value& value, std::string_view key);
-
 struct Value {
   std::string text;
   Source source = Source::default_value;
   std::string origin; // "golfops.toml:12", "DATABASE_URL", "--database-url", "default"
   std::vector<std::string> items = {}; // string_list items; string_map as "name: value"
 };
+
+// How an error names the value of `key`: the flag or variable that set it
+// ("--dir", "GOLFOPS_MIGRATE_DIR"), "golfops.toml:3: migrate.dir" from a
+// file, or the bare key for a default.
+std::string value_label(const Value& value, std::string_view key);
 
 // One element of an array of tables ([[health.check]]), every key of its
 // spec present (defaults filled in).
