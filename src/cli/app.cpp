@@ -1,10 +1,17 @@
+// GCC 12 reports a false "potential null pointer dereference" in
+// std::string moves inside CLI11::detail::split once it is inlined into this
+// file (the warning is attributed to libstdc++'s header, so a pragma around
+// the CLI11 includes does not reach it).
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
 #include "cli/app.hpp"
 
 #include "build_info.hpp"
 #include "cli/global_options.hpp"
 #include "cli/introspect.hpp"
 #include "cli/register.hpp"
-#include "cli/selected.hpp"
+#include "commands/command.hpp"
+#include "core/cancel.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
@@ -24,13 +31,22 @@
 namespace golfops::cli {
 namespace {
 
-void add_global_options(CLI::App& app, GlobalOptions& global) {
+using commands::Invocation;
+using commands::Outcome;
+using commands::Selected;
+
+// Returns the -o option, so main can tell whether a format was asked for.
+CLI::Option* add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option(
       "--config", global.config_file, "Config file (default: discovered, see docs/config.md)");
   app.add_option("--env", global.profile, "Use the [env.NAME] profile of the config file");
-  app.add_option("-o,--output", global.output, "Output format")
-      ->check(CLI::IsMember({"table", "json", "health+json", "prometheus"}))
-      ->default_str("table");
+  // Checked after parsing against what the chosen command renders: table,
+  // json and the formats its family declared (health: prometheus, ...).
+  auto* output = app.add_option("-o,--output",
+                                global.output,
+                                "Output format: table, json, or one the command offers (see its "
+                                "--help)")
+                     ->default_str("table");
   app.add_flag("-q,--quiet", global.quiet, "Only errors on stderr");
   app.add_flag("-v,--verbose", global.verbose, "Debug diagnostics on stderr");
   app.add_option("--log-format", global.log_format, "Diagnostics as text lines or JSON objects")
@@ -39,6 +55,7 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--progress", global.progress, "Show progress even without a terminal");
   app.add_option("--database-url", global.database_url, "PostgreSQL URL (overrides database.url)");
   app.add_option("--redis-url", global.redis_url, "Redis URL (overrides redis.url)");
+  return output;
 }
 
 void register_introspection(CLI::App& app, Selected& selected) {
@@ -108,13 +125,39 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
   return std::nullopt;
 }
 
-// One diagnostic per line of `message`, in the log format in force.
-void report_error(std::string_view message, core::output::LogFormat format, bool color) {
+// One diagnostic for the error, in the log format in force: a JSON record
+// carries the whole message and the error's structured fields.
+void report_error(const core::Error& error, core::output::LogFormat format, bool color) {
   core::output::Logger logger(std::cerr, format, core::output::Verbosity::normal, color);
-  for (const auto& line : core::split(message, '\n')) {
-    if (!line.empty()) {
-      logger.error(line);
-    }
+  auto fields = error.fields;
+  if (error.failure() != core::Failure::none) {
+    fields.emplace("failure", std::string(core::to_string(error.failure())));
+  }
+  fields.emplace("exit_code", std::to_string(static_cast<int>(error.code())));
+  logger.log(core::output::Level::error, error.what(), fields);
+}
+
+// The command path the user chose: "migrate status".
+std::string chosen_command(const CLI::App& app) {
+  std::vector<std::string> names;
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) {
+    command = command->get_subcommands().front();
+    names.push_back(command->get_name());
+  }
+  return core::join(names, " ");
+}
+
+// -o must name a format the chosen command renders.
+void require_format(const CLI::App& app, const GlobalOptions& global, const Selected& selected) {
+  std::vector<std::string> offered{"table", "json"};
+  offered.insert(offered.end(), selected.formats.begin(), selected.formats.end());
+  if (std::find(offered.begin(), offered.end(), global.output) == offered.end()) {
+    throw core::Error(core::ExitCode::usage,
+                      fmt::format("-o: invalid format '{}' ('golfops {}' offers {})",
+                                  global.output,
+                                  chosen_command(app),
+                                  core::join(offered, ", ")));
   }
 }
 
@@ -155,6 +198,24 @@ core::config::Config load_config(const GlobalOptions& global, const Selected& se
   return config;
 }
 
+// Reports `error` on stderr (or by a family's own convention, such as
+// Nagios' UNKNOWN line) and returns the exit status.
+int report_failure(const core::Error& error,
+                   const std::vector<std::string>& words,
+                   const Selected& selected,
+                   core::output::LogFormat log_format,
+                   bool color) {
+  for (const auto& convention : selected.error_exits) {
+    if (convention.applies(words)) {
+      int status = convention.report(error, std::cout);
+      std::cout.flush();
+      return status;
+    }
+  }
+  report_error(error, log_format, color);
+  return static_cast<int>(error.code());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -167,9 +228,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version",
                        fmt::format("golfops {} ({})", build_info::k_version, build_info::k_commit),
                        "Print the golfops version and exit");
+  core::install_signal_handlers();
   GlobalOptions global;
   Selected selected;
-  add_global_options(app, global);
+  std::vector<std::string> words;
+  for (int index = 0; index < argc; ++index) {
+    words.emplace_back(argv[index] != nullptr ? argv[index] : "");
+  }
+  auto* output_option = add_global_options(app, global);
   register_commands(app, selected);
   register_introspection(app, selected);
   add_exit_status_footers(&app);
@@ -199,11 +265,14 @@ int main(int argc, char** argv) {
     }
     stderr_color = color_wanted(STDERR_FILENO, global);
     log_format = log_format_named(global.log_format, log_format);
+    require_format(app, global, selected);
 
     auto verbosity = global.verbose ? core::output::Verbosity::verbose
                      : global.quiet ? core::output::Verbosity::quiet
                                     : core::output::Verbosity::normal;
-    auto format = core::output::parse_format(global.output).value_or(core::output::Format::table);
+    const auto& format = global.output;
+    // --quiet: a successful run prints nothing (cron) unless a format was asked for.
+    bool format_asked = output_option->count() > 0;
     std::optional<core::config::Config> config;
     if (selected.needs_config) {
       config = load_config(global, selected);
@@ -218,7 +287,7 @@ int main(int argc, char** argv) {
                                                         : core::output::ProgressMode::silent;
     auto progress = core::output::make_progress(progress_mode, std::cerr);
     core::output::Confirm confirm(std::cin, std::cerr, ::isatty(STDIN_FILENO) == 1);
-    core::Context context{*config, logger, *progress, confirm};
+    core::Context context{*config, logger, *progress, confirm, core::Cancellation::process()};
     bool terminal = ::isatty(STDOUT_FILENO) == 1;
     Invocation invocation{context, format, [&](const core::output::Report& report) {
                             // On a terminal, redraw in place: home, clear screen.
@@ -229,24 +298,35 @@ int main(int argc, char** argv) {
                           }};
     auto outcome = selected.run(invocation);
     progress->finish();
-    std::cout << core::redact(
-        core::output::render(outcome.report, format, color_wanted(STDOUT_FILENO, global)));
-    std::cout.flush();
+    int status = outcome.exit_status.value_or(static_cast<int>(outcome.exit_code));
+    if (!(global.quiet && status == 0 && !format_asked && !outcome.report.text)) {
+      std::cout << core::redact(
+          core::output::render(outcome.report, format, color_wanted(STDOUT_FILENO, global)));
+      std::cout.flush();
+    }
     for (const auto& line : outcome.errors) {
       logger.error(line);
     }
-    return outcome.exit_status.value_or(static_cast<int>(outcome.exit_code));
+    return status;
   } catch (const core::Error& error) {
-    if (selected.nagios) {
-      std::cout << "GOLFOPS HEALTH UNKNOWN - "
-                << core::split(core::redact(error.what()), '\n').front() << "\n";
-      return 3;
-    }
-    report_error(error.what(), log_format_named(global.log_format, log_format), stderr_color);
-    return static_cast<int>(error.code());
+    return report_failure(
+        error, words, selected, log_format_named(global.log_format, log_format), stderr_color);
+  } catch (const std::filesystem::filesystem_error& error) {
+    // A path golfops could not use: name it and why, not a library's prose.
+    auto path = error.path1().empty() ? std::string() : error.path1().string() + ": ";
+    return report_failure(
+        core::Error(core::ExitCode::failed, fmt::format("{}{}", path, error.code().message())),
+        words,
+        selected,
+        log_format_named(global.log_format, log_format),
+        stderr_color);
   } catch (const std::exception& error) {
-    report_error(fmt::format("internal error: {}", error.what()), log_format, stderr_color);
-    return static_cast<int>(core::ExitCode::failed);
+    return report_failure(
+        core::Error(core::ExitCode::failed, fmt::format("internal error: {}", error.what())),
+        words,
+        selected,
+        log_format_named(global.log_format, log_format),
+        stderr_color);
   }
 }
 

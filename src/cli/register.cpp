@@ -4,25 +4,25 @@
 
 namespace golfops::commands {
 namespace config {
-void register_config(CLI::App& app, cli::Selected& selected);
+void register_config(CLI::App& app, commands::Selected& selected);
 }
 namespace dev {
-void register_dev(CLI::App& app, cli::Selected& selected);
+void register_dev(CLI::App& app, commands::Selected& selected);
 }
 namespace migrate {
-void register_migrate(CLI::App& app, cli::Selected& selected);
+void register_migrate(CLI::App& app, commands::Selected& selected);
 }
 namespace health {
-void register_health(CLI::App& app, cli::Selected& selected);
+void register_health(CLI::App& app, commands::Selected& selected);
 }
 namespace version {
-void register_version(CLI::App& app, cli::Selected& selected);
+void register_version(CLI::App& app, commands::Selected& selected);
 }
 } // namespace golfops::commands
 
 namespace golfops::cli {
 
-void register_commands(CLI::App& app, Selected& selected) {
+void register_commands(CLI::App& app, commands::Selected& selected) {
   // One alphabetic block: every family golfops has.
   commands::config::register_config(app, selected);
   commands::dev::register_dev(app, selected);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cli/selected.hpp"
+#include "commands/command.hpp"
 
 namespace CLI {
 class App;
@@ -9,6 +9,6 @@ class App;
 namespace golfops::cli {
 
 // Registers every command family on `app`.
-void register_commands(CLI::App& app, Selected& selected);
+void register_commands(CLI::App& app, commands::Selected& selected);
 
 } // namespace golfops::cli

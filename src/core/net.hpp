@@ -1,13 +1,20 @@
 #pragma once
 
+#include "core/error.hpp"
+#include "core/fd.hpp"
 #include "core/units.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <memory>
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <sys/socket.h>
+#include <vector>
+
+struct ssl_ctx_st;
 
 namespace golfops::core::net {
 
@@ -23,24 +30,35 @@ struct TlsOptions {
   std::string ca_file;     // empty: the system trust store
 };
 
-// Why a connection attempt failed, so callers can report a fixed reason.
-enum class Failure { dns, connect, tls, timeout, io };
+// One verifying client TLS context per CA file, shared by every connection
+// to targets that trust it (load, limits and verify open many): loading the
+// trust store is paid once, not per connection. Throws NetError(tls).
+std::shared_ptr<ssl_ctx_st> client_tls_context(const std::string& ca_file);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0).
 int free_loopback_port();
 
-class NetError : public std::runtime_error {
+// A network failure: unreachable, with the typed reason.
+class NetError : public Error {
 public:
   NetError(Failure failure, const std::string& message)
-      : std::runtime_error(message), m_failure(failure) {}
-  Failure failure() const { return m_failure; }
-
-private:
-  Failure m_failure;
+      : Error(ExitCode::unreachable, message, failure) {}
 };
 
+struct Address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  std::string text; // "127.0.0.1", "::1"
+};
+
+// Resolves `host` before `deadline` (getaddrinfo has no timeout of its own,
+// so a slow resolver cannot hold golfops past its deadline). Throws
+// NetError(dns) when the name does not resolve, NetError(timeout) when the
+// deadline passes first, Cancelled on SIGINT/SIGTERM.
+std::vector<Address> resolve(const std::string& host, int port, Deadline deadline);
+
 // A TCP stream, optionally TLS (OpenSSL), where every operation has a
-// deadline: a dead peer can never hang golfops.
+// deadline and ends early on cancellation: a dead peer can never hang golfops.
 class Stream {
 public:
   // Resolves, connects and (with TLS) handshakes before `deadline`.
@@ -53,10 +71,13 @@ public:
   // Reads what is available (at least one byte); throws NetError at EOF or deadline.
   std::size_t read_some(char* buffer, std::size_t size, Deadline deadline);
 
+  // TLS: when the peer's certificate stops being valid (notAfter).
+  std::optional<std::time_t> certificate_not_after() const;
+
 private:
   void wait(bool for_write, Deadline deadline, std::string_view what);
 
-  int m_fd = -1;
+  UniqueFd m_fd;
   struct Tls;
   std::unique_ptr<Tls> m_tls;
   std::string m_address;

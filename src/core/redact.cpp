@@ -1,6 +1,7 @@
 #include "core/redact.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <vector>
 
@@ -57,8 +58,97 @@ std::string url_password(std::string_view url) {
                                          : std::string(url.substr(begin, end - begin));
 }
 
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool secret_parameter(std::string_view name) {
+  auto key = lower(name);
+  for (std::string_view exact : {"key", "sig", "auth", "pass", "pwd", "code"}) {
+    if (key == exact) {
+      return true;
+    }
+  }
+  for (std::string_view part : {"token",
+                                "secret",
+                                "password",
+                                "passwd",
+                                "api_key",
+                                "apikey",
+                                "api-key",
+                                "signature",
+                                "credential",
+                                "session"}) {
+    if (key.find(part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// [begin, end) of every secret query value in `url`.
+std::vector<std::pair<std::size_t, std::size_t>> secret_query_spans(std::string_view url) {
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  auto query = url.find('?');
+  if (query == std::string_view::npos) {
+    return spans;
+  }
+  auto end_of_query = url.find('#', query);
+  if (end_of_query == std::string_view::npos) {
+    end_of_query = url.size();
+  }
+  auto at = query + 1;
+  while (at < end_of_query) {
+    auto next = url.find('&', at);
+    if (next == std::string_view::npos || next > end_of_query) {
+      next = end_of_query;
+    }
+    auto equals = url.find('=', at);
+    if (equals != std::string_view::npos && equals < next &&
+        secret_parameter(url.substr(at, equals - at)) && next > equals + 1) {
+      spans.emplace_back(equals + 1, next);
+    }
+    at = next + 1;
+  }
+  return spans;
+}
+
+// Redacts the password of every scheme://user:password@ in `text`.
+void redact_embedded_urls(std::string& text) {
+  for (auto scheme = text.find("://"); scheme != std::string::npos;
+       scheme = text.find("://", scheme + 3)) {
+    auto authority = scheme + 3;
+    auto authority_end = text.find_first_of("/?# \t\n\"'", authority);
+    if (authority_end == std::string::npos) {
+      authority_end = text.size();
+    }
+    auto at = text.rfind('@', authority_end);
+    if (at == std::string::npos || at < authority) {
+      continue;
+    }
+    auto colon = text.find(':', authority);
+    if (colon == std::string::npos || colon > at ||
+        text.compare(colon + 1, at - colon - 1, k_redacted) == 0) {
+      continue;
+    }
+    text.replace(colon + 1, at - colon - 1, k_redacted);
+  }
+}
+
+} // namespace
+
 std::string redact_url(std::string_view url) {
   std::string out(url);
+  auto spans = secret_query_spans(url);
+  for (auto span = spans.rbegin(); span != spans.rend(); ++span) {
+    out.replace(span->first, span->second - span->first, k_redacted);
+  }
   auto [begin, end] = password_span(url);
   if (begin != std::string_view::npos) {
     out.replace(begin, end - begin, k_redacted);
@@ -66,8 +156,59 @@ std::string redact_url(std::string_view url) {
   return redact(out);
 }
 
+std::vector<std::string> url_secrets(std::string_view url) {
+  std::vector<std::string> secrets;
+  if (auto password = url_password(url); !password.empty()) {
+    secrets.push_back(password);
+  }
+  for (auto [begin, end] : secret_query_spans(url)) {
+    secrets.emplace_back(url.substr(begin, end - begin));
+  }
+  return secrets;
+}
+
+bool is_secret_header(std::string_view name) {
+  auto key = lower(name);
+  for (std::string_view exact : {"authorization", "proxy-authorization", "cookie", "set-cookie"}) {
+    if (key == exact) {
+      return true;
+    }
+  }
+  for (std::string_view part :
+       {"token", "secret", "password", "api-key", "apikey", "api_key", "auth"}) {
+    if (key.find(part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string header_secret(std::string_view name, std::string_view value) {
+  if (!is_secret_header(name)) {
+    return {};
+  }
+  // "Bearer abc", "Basic abc": the scheme is not the secret.
+  auto key = lower(name);
+  if ((key == "authorization" || key == "proxy-authorization")) {
+    auto space = value.find(' ');
+    if (space != std::string_view::npos) {
+      return std::string(value.substr(space + 1));
+    }
+  }
+  return std::string(value);
+}
+
+std::string redact_header_value(std::string_view name, std::string_view value) {
+  auto secret = header_secret(name, value);
+  if (secret.empty()) {
+    return redact(value);
+  }
+  return std::string(value.substr(0, value.size() - secret.size())) + std::string(k_redacted);
+}
+
 std::string redact(std::string_view text) {
   std::string result(text);
+  redact_embedded_urls(result);
   std::lock_guard lock(g_mutex);
   for (const auto& secret : g_secrets) {
     for (auto at = result.find(secret); at != std::string::npos;

@@ -54,7 +54,14 @@ jq -e '.level == "error"' "$RUN_ERR" >/dev/null || fail "not a JSON error line"
 test_case "bad -o value names the allowed values"
 run "$GOLFOPS" -o xml version
 expect_status 2
-expect_stderr "table,json"
+expect_stderr "offers table, json"
+expect_stderr_lines 1
+run "$GOLFOPS" migrate status -o prometheus
+expect_status 2
+expect_stderr "-o: invalid format 'prometheus' ('golfops migrate status' offers table, json)"
+run "$GOLFOPS" health --http http://127.0.0.1:1/ -o xml
+expect_status 2
+expect_stderr "offers table, json, health+json, prometheus"
 
 test_case "completion scripts are valid"
 run "$GOLFOPS" completion bash

@@ -213,10 +213,14 @@ TEST_CASE("config: bad input is named by file:line, key, value and what is allow
       CHECK(problem.find("topsecret") == std::string::npos);
     }
   }
-  SUBCASE("missing password file") {
+  SUBCASE("a missing password file is read, and refused, only when used") {
     atomic_write(dir / "golfops.toml", "[database]\npassword_file = \"/nonexistent/secret\"\n");
-    CHECK(has_problem(load(options_in(dir)),
-                      "database.password_file: cannot read '/nonexistent/secret'"));
+    auto config = load(options_in(dir));
+    CHECK(config.problems().empty());
+    CHECK_THROWS_WITH_AS(
+        config.password_from_file("database.password_file"),
+        doctest::Contains("database.password_file: cannot read '/nonexistent/secret'"),
+        Error);
   }
 }
 
@@ -322,7 +326,7 @@ TEST_CASE("config: arrays of tables ([[health.check]])") {
     auto config = load(options_in(dir));
     CHECK(has_problem(config,
                       "health.check[1].type: invalid value 'smtp' (expected one of: "
-                      "postgres, redis, http, tcp, disk)"));
+                      "postgres, redis, http, tcp, tls, disk)"));
     CHECK(has_problem(config,
                       "golfops.toml:6: unknown key 'health.check[2].timout' (did you mean "
                       "'timeout'?)"));

@@ -28,10 +28,10 @@ TEST_CASE("output::render") {
   table.add_row({{"x"}});
   report.tables.push_back(table);
   report.notes.push_back("done");
-  CHECK(nlohmann::json::parse(render(report, Format::json, false))["status"] == "pass");
-  CHECK(render(report, Format::table, false) == "a\nx\n\ndone\n");
+  CHECK(nlohmann::json::parse(render(report, "json", false))["status"] == "pass");
+  CHECK(render(report, "table", false) == "a\nx\n\ndone\n");
   report.text = "raw";
-  CHECK(render(report, Format::json, false) == "raw");
+  CHECK(render(report, "json", false) == "raw");
 }
 
 TEST_CASE("output::Logger") {

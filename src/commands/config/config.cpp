@@ -2,24 +2,53 @@
 
 #include "core/config/schema.hpp"
 #include "core/error.hpp"
+#include "core/pg/client.hpp"
 #include "core/pg/conninfo.hpp"
 #include "core/redact.hpp"
+#include "core/redis/client.hpp"
 #include "core/redis/endpoint.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <functional>
 
 namespace golfops::commands::config {
 namespace {
 
 using core::config::ValueType;
 
-std::string shown(const core::config::KeySpec& key, const std::string& text) {
+std::string shown(const core::config::KeySpec& key, const core::config::Value& value) {
+  const auto& text = value.text;
   if (text.empty()) {
     return text;
   }
   if (key.secret) {
     return std::string(core::k_redacted);
+  }
+  if (key.secret_parts && key.type == ValueType::string_map) {
+    std::vector<std::string> items;
+    for (const auto& item : value.items) {
+      auto colon = item.find(": ");
+      items.push_back(
+          colon == std::string::npos
+              ? core::redact(item)
+              : item.substr(0, colon + 2) +
+                    core::redact_header_value(item.substr(0, colon), item.substr(colon + 2)));
+    }
+    return core::join(items, ", ");
+  }
+  if (key.secret_parts) {
+    if (key.type == ValueType::redis_url) {
+      try {
+        return core::redis::parse_endpoint(text, key.name).to_display();
+      } catch (const std::exception&) {
+        return core::redact_url(text);
+      }
+    }
+    return key.type == ValueType::postgres_url
+               ? core::redact_url(core::pg::redact_connection_string(text))
+               : core::redact_url(text);
   }
   if (key.type == ValueType::postgres_url) {
     return core::pg::redact_connection_string(text);
@@ -34,29 +63,66 @@ std::string shown(const core::config::KeySpec& key, const std::string& text) {
   return core::redact(text);
 }
 
-// Loading checks only the scheme of a Redis URL (so commands that never use
-// Redis don't load libcurl); show and validate parse it fully, as a Redis
-// command would.
-std::vector<std::string> all_problems(const core::config::Config& config) {
-  std::vector<std::string> problems = config.problems();
-  for (const auto& key : core::config::schema()) {
-    const auto& value = config.value(key.name);
-    if (key.type != ValueType::redis_url || value.text.empty()) {
-      continue;
-    }
+void add_problem(std::vector<std::string>& problems, const std::string& problem) {
+  auto clean = core::redact(problem);
+  if (std::find(problems.begin(), problems.end(), clean) == problems.end()) {
+    problems.push_back(clean);
+  }
+}
+
+// What a command would find wrong with `config` beyond each key's type:
+// Redis URLs parsed fully (loading checks only the scheme, so commands that
+// never use Redis don't pay for it), password files readable, passwords not
+// given twice, and every family's validator (health checks, ...).
+void check_as_commands_would(const core::config::Config& config,
+                             std::vector<std::string>& problems) {
+  for (const auto& problem : config.problems()) {
+    add_problem(problems, problem);
+  }
+  auto attempt = [&](const std::function<void()>& check) {
     try {
-      core::redis::parse_endpoint(value.text, key.name);
+      check();
     } catch (const core::Error& error) {
-      auto problem = value.source == core::config::Source::default_value
-                         ? std::string(error.what())
-                         : fmt::format("{}: {}", value.origin, error.what());
-      if (std::find(problems.begin(), problems.end(), problem) == problems.end()) {
-        problems.push_back(problem);
+      for (const auto& line : core::split(error.what(), '\n')) {
+        add_problem(problems, line);
       }
     }
+  };
+  if (!config.problems().empty()) {
+    return; // the checks below read the values the problems are about
   }
-  for (auto& problem : problems) {
-    problem = core::redact(problem);
+  for (const auto& key : core::config::schema()) {
+    if (key.name.ends_with("password_file")) {
+      attempt([&] { config.password_from_file(key.name); });
+    }
+  }
+  if (config.is_set("database.url") || config.is_set("database.password_file")) {
+    attempt([&] { core::pg::settings_from(config); });
+  }
+  if (config.is_set("redis.url")) {
+    attempt([&] { core::redis::settings_from(config); });
+  }
+  for (const auto& validator : core::config::validators()) {
+    attempt([&] { validator(config); });
+  }
+}
+
+std::vector<std::string> all_problems(const core::config::Config& config) {
+  std::vector<std::string> problems;
+  check_as_commands_would(config, problems);
+  // Every profile, not only the one selected: `--env prod` must not find
+  // what validate did not.
+  for (const auto& profile : config.profiles()) {
+    if (profile == config.profile()) {
+      continue;
+    }
+    auto options = config.load_options();
+    options.profile = profile;
+    try {
+      check_as_commands_would(core::config::load(options), problems);
+    } catch (const core::Error& error) {
+      add_problem(problems, error.what());
+    }
   }
   return problems;
 }
@@ -72,7 +138,7 @@ ShowResult run_show(const core::config::Config& config) {
   for (const auto& key : core::config::schema()) {
     const auto& value = config.value(key.name);
     result.values.push_back({std::string(key.name),
-                             shown(key, value.text),
+                             shown(key, value),
                              std::string(core::config::source_name(value.source)),
                              value.origin});
   }
@@ -84,11 +150,10 @@ ShowResult run_show(const core::config::Config& config) {
         if (value.source == core::config::Source::default_value && value.text.empty()) {
           continue;
         }
-        result.values.push_back(
-            {fmt::format("{}[{}].{}", array.name, index + 1, key.name),
-             key.name == "url" ? core::redact_url(value.text) : shown(key, value.text),
-             std::string(core::config::source_name(value.source)),
-             value.origin});
+        result.values.push_back({fmt::format("{}[{}].{}", array.name, index + 1, key.name),
+                                 shown(key, value),
+                                 std::string(core::config::source_name(value.source)),
+                                 value.origin});
       }
     }
   }

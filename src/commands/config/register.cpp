@@ -1,11 +1,11 @@
-#include "cli/selected.hpp"
+#include "commands/command.hpp"
 #include "commands/config/config.hpp"
 
 #include <CLI/App.hpp>
 
 namespace golfops::commands::config {
 
-void register_config(CLI::App& app, cli::Selected& selected) {
+void register_config(CLI::App& app, commands::Selected& selected) {
   auto* family = app.add_subcommand("config", "Show and validate golfops' configuration");
   family->require_subcommand(1);
 
@@ -14,8 +14,8 @@ void register_config(CLI::App& app, cli::Selected& selected) {
   show->footer("EXAMPLES:\n  golfops config show\n  golfops --env staging config show -o json");
   show->callback([&selected] {
     selected.reports_config_problems = true;
-    selected.run = [](cli::Invocation& invocation) {
-      return cli::Outcome{render(run_show(invocation.context.config))};
+    selected.run = [](commands::Invocation& invocation) {
+      return commands::Outcome{render(run_show(invocation.context.config))};
     };
   });
 
@@ -26,9 +26,9 @@ void register_config(CLI::App& app, cli::Selected& selected) {
                    "/etc/golfops/config.toml config validate");
   validate->callback([&selected] {
     selected.reports_config_problems = true;
-    selected.run = [](cli::Invocation& invocation) {
+    selected.run = [](commands::Invocation& invocation) {
       auto result = run_validate(invocation.context.config);
-      cli::Outcome outcome{render(result)};
+      commands::Outcome outcome{render(result)};
       if (!result.problems.empty()) {
         outcome.exit_code = core::ExitCode::usage;
         outcome.errors = result.problems;

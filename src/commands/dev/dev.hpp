@@ -39,4 +39,7 @@ DevResult run_dev_status(const DevOptions& options, core::Context& context);
 
 core::output::Report render(const DevResult& result);
 
+// Adds the family's config keys to the schema (called when it registers).
+void add_config_keys();
+
 } // namespace golfops::commands::dev

@@ -1,4 +1,4 @@
-#include "cli/selected.hpp"
+#include "commands/command.hpp"
 #include "commands/dev/dev.hpp"
 
 #include <CLI/App.hpp>
@@ -6,7 +6,8 @@
 
 namespace golfops::commands::dev {
 
-void register_dev(CLI::App& app, cli::Selected& selected) {
+void register_dev(CLI::App& app, commands::Selected& selected) {
+  add_config_keys();
   auto* family = app.add_subcommand(
       "dev", "A throwaway local PostgreSQL 15 and Redis for trying golfops and for development");
   family->require_subcommand(1);
@@ -22,8 +23,8 @@ void register_dev(CLI::App& app, cli::Selected& selected) {
   up->footer("EXAMPLES:\n  golfops dev up\n  export GOLFOPS_CONFIG=$(golfops dev status -o json | "
              "jq -r .config_file)");
   up->callback([&selected, options] {
-    selected.run = [options](cli::Invocation& invocation) {
-      return cli::Outcome{render(run_dev_up(*options, invocation.context))};
+    selected.run = [options](commands::Invocation& invocation) {
+      return commands::Outcome{render(run_dev_up(*options, invocation.context))};
     };
   });
 
@@ -32,21 +33,22 @@ void register_dev(CLI::App& app, cli::Selected& selected) {
   down->add_flag("--purge", options->purge, "Also delete the state directory and its data");
   down->footer("EXAMPLES:\n  golfops dev down\n  golfops dev down --purge");
   down->callback([&selected, options] {
-    selected.run = [options](cli::Invocation& invocation) {
-      return cli::Outcome{render(run_dev_down(*options, invocation.context))};
+    selected.run = [options](commands::Invocation& invocation) {
+      return commands::Outcome{render(run_dev_down(*options, invocation.context))};
     };
   });
 
   auto* status = family->add_subcommand("status", "Show whether the servers are running");
   add_state_dir(status);
   status->callback([&selected, options] {
-    selected.run = [options](cli::Invocation& invocation) {
+    selected.run = [options](commands::Invocation& invocation) {
       auto result = run_dev_status(*options, invocation.context);
       bool running =
           !result.servers.empty() && std::all_of(result.servers.begin(),
                                                  result.servers.end(),
                                                  [](const auto& server) { return server.running; });
-      return cli::Outcome{render(result), running ? core::ExitCode::ok : core::ExitCode::failed};
+      return commands::Outcome{render(result),
+                               running ? core::ExitCode::ok : core::ExitCode::failed};
     };
   });
 }

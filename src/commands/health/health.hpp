@@ -1,6 +1,7 @@
 #pragma once
 
-#include "commands/health/conditions.hpp"
+#include "core/checks/check.hpp"
+#include "core/checks/wait.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "core/output/report.hpp"
@@ -11,29 +12,12 @@
 
 namespace golfops::commands::health {
 
-// One check, from [[health.check]] or a command-line flag.
-struct CheckSpec {
-  std::string name;
-  std::string type; // postgres | redis | http | tcp | disk
-  bool critical = true;
-  core::Milliseconds timeout{5000};
-  std::string url;      // postgres, redis, http
-  std::string address;  // tcp host:port
-  std::string path;     // disk
-  std::string min_free; // disk: "10GiB" or "10%"
-  std::string query;    // postgres
-  std::optional<std::string> expect;
-  std::optional<core::Milliseconds> max_replication_lag;
-  std::optional<long> max_memory_percent;
-  std::string method = "GET";
-  core::http::Headers headers;
-  long status = 200;
-  std::vector<Condition> conditions;
-  std::optional<core::Milliseconds> max_latency;
-  std::optional<long> min_certificate_days;
-  std::string ca_file;
-  std::string origin; // where it was declared
-};
+using core::checks::CheckResult;
+using core::checks::CheckSpec;
+
+// Formats health renders beyond table and json.
+inline constexpr std::string_view k_health_json = "health+json";
+inline constexpr std::string_view k_prometheus = "prometheus";
 
 struct HealthOptions {
   std::optional<core::Milliseconds> timeout; // caps every probe
@@ -48,18 +32,9 @@ struct HealthOptions {
 std::vector<CheckSpec> checks_from(const HealthOptions& options,
                                    const core::config::Config& config);
 
-// Why a check failed; the fixed list monitoring systems can alert on:
-// dns, connect, tls, timeout, status, body, header, latency, certificate, query.
-struct CheckResult {
-  std::string name = {};
-  std::string kind = {};
-  std::string target = {}; // host:port/... (never a password)
-  bool critical = true;
-  bool ok = false;
-  double latency_ms = 0;
-  std::string reason = {};  // empty when ok
-  std::string message = {}; // what was expected and what was seen, or details when ok
-};
+// Every [[health.check]] of `config` as a spec; throws Error(usage) naming
+// the first malformed one (config validate runs it on every profile).
+std::vector<CheckSpec> configured_checks(const core::config::Config& config);
 
 struct HealthResult {
   std::vector<CheckResult> checks;
@@ -70,11 +45,6 @@ struct HealthResult {
 HealthResult run_checks(const std::vector<CheckSpec>& checks, core::Context& context);
 HealthResult run_health(const HealthOptions& options, core::Context& context);
 
-struct WaitOptions {
-  core::Milliseconds timeout{120000};
-  core::Milliseconds interval{2000};
-};
-
 struct WaitResult {
   HealthResult last;
   int attempts = 0;
@@ -84,7 +54,9 @@ struct WaitResult {
 
 // Polls (interval, growing by half up to 4x) until every critical check passes
 // or the timeout ends.
-WaitResult run_wait(const HealthOptions& options, const WaitOptions& wait, core::Context& context);
+WaitResult run_wait(const HealthOptions& options,
+                    const core::checks::WaitOptions& wait,
+                    core::Context& context);
 
 // 0 every critical check passes (warnings alone do not fail); 1 a critical
 // check failed; 3 nothing could be reached at all.
@@ -96,8 +68,13 @@ struct NagiosLine {
   int status = 3;
 };
 NagiosLine nagios(const HealthResult& result);
+// Any golfops error under --nagios: UNKNOWN, exit 3.
+NagiosLine nagios_unknown(const core::Error& error);
 
 core::output::Report render(const HealthResult& result);
 core::output::Report render(const WaitResult& result);
+
+// The [[health.check]] table array, contributed to the config schema.
+void add_config_keys();
 
 } // namespace golfops::commands::health

@@ -1,10 +1,11 @@
-#include "cli/selected.hpp"
+#include "commands/command.hpp"
 #include "commands/health/health.hpp"
+#include "core/cancel.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>
+#include <algorithm>
 #include <memory>
-#include <thread>
 
 namespace golfops::commands::health {
 namespace {
@@ -20,10 +21,23 @@ struct Flags {
   std::string wait_timeout = "2m";
 };
 
+// An interval that would poll in a tight loop is refused, naming the flag.
+core::Milliseconds interval_from(const std::string& text) {
+  auto interval = core::parse_duration(text, "--interval");
+  if (interval < core::Milliseconds(100)) {
+    core::throw_usage(
+        fmt::format("--interval: '{}' would poll without pause (expected at least 100ms)", text));
+  }
+  return interval;
+}
+
 HealthOptions options_for(const Flags& flags) {
   HealthOptions options;
   if (!flags.timeout.empty()) {
     options.timeout = core::parse_duration(flags.timeout, "--timeout");
+    if (options.timeout->count() <= 0) {
+      core::throw_usage(fmt::format("--timeout: '{}' must be more than 0", flags.timeout));
+    }
   }
   options.http = flags.http;
   options.tcp = flags.tcp;
@@ -40,7 +54,22 @@ void add_check_flags(CLI::App* command, Flags& flags) {
 
 } // namespace
 
-void register_health(CLI::App& app, cli::Selected& selected) {
+void register_health(CLI::App& app, commands::Selected& selected) {
+  add_config_keys();
+  core::config::add_validator(
+      [](const core::config::Config& config) { configured_checks(config); });
+  // Under --nagios every golfops error, a usage error included, is one
+  // UNKNOWN line and exit 3, as Nagios expects of a plugin.
+  selected.error_exits.push_back(
+      {[](const std::vector<std::string>& words) {
+         auto health = std::find(words.begin(), words.end(), "health");
+         return health != words.end() && std::find(health, words.end(), "--nagios") != words.end();
+       },
+       [](const core::Error& error, std::ostream& out) {
+         auto line = nagios_unknown(error);
+         out << line.text << "\n";
+         return line.status;
+       }});
   auto flags = std::make_shared<Flags>();
   auto* command = app.add_subcommand(
       "health", "Probe every configured dependency at once: PostgreSQL, Redis, HTTP, TCP, disk");
@@ -60,22 +89,22 @@ void register_health(CLI::App& app, cli::Selected& selected) {
                   "  golfops health --http https://staging.example/health --nagios\n"
                   "  golfops health --watch --interval 5s");
   command->callback([&selected, flags, command] {
-    selected.nagios = flags->nagios;
-    auto options = options_for(*flags);
-    auto interval = core::parse_duration(flags->interval, "--interval");
     if (!command->get_subcommands().empty()) {
       return; // `health wait` runs instead
     }
-    selected.run = [options, interval, flags](cli::Invocation& invocation) {
+    auto options = options_for(*flags);
+    auto interval = interval_from(flags->interval);
+    selected.formats = {std::string(k_health_json), std::string(k_prometheus)};
+    selected.run = [options, interval, flags](commands::Invocation& invocation) {
       if (flags->watch) {
         auto checks = checks_from(options, invocation.context.config);
-        while (true) {
+        while (true) { // until SIGINT: Cancelled ends the sleep and the command
           invocation.show(render(run_checks(checks, invocation.context)));
-          std::this_thread::sleep_for(interval);
+          core::Cancellation::process().sleep_for(interval);
         }
       }
       auto result = run_health(options, invocation.context);
-      cli::Outcome outcome{render(result), exit_code(result)};
+      commands::Outcome outcome{render(result), exit_code(result)};
       if (flags->nagios) {
         auto line = nagios(result);
         outcome.report.text = line.text + "\n";
@@ -94,20 +123,21 @@ void register_health(CLI::App& app, cli::Selected& selected) {
   wait->footer("EXAMPLES:\n  docker compose up -d && golfops health wait --timeout 2m\n"
                "  golfops health wait --http http://127.0.0.1:8080/ready --interval 500ms");
   wait->callback([&selected, flags] {
-    WaitOptions wait_options;
+    core::checks::WaitOptions wait_options;
     wait_options.timeout = core::parse_duration(flags->wait_timeout, "--timeout");
-    wait_options.interval = core::parse_duration(flags->interval, "--interval");
+    wait_options.interval = interval_from(flags->interval);
     auto options = options_for(*flags);
     options.timeout.reset();
-    selected.run = [options, wait_options](cli::Invocation& invocation) {
+    selected.formats = {std::string(k_health_json), std::string(k_prometheus)};
+    selected.run = [options, wait_options](commands::Invocation& invocation) {
       auto result = run_wait(options, wait_options, invocation.context);
-      cli::Outcome outcome{render(result)};
+      commands::Outcome outcome{render(result)};
       if (!result.ready) {
         outcome.exit_code = core::ExitCode::failed;
         for (const auto& check : result.last.checks) {
           if (!check.ok && check.critical) {
-            outcome.errors.push_back(
-                fmt::format("{}: {}: {}", check.name, check.reason, check.message));
+            outcome.errors.push_back(fmt::format(
+                "{}: {}: {}", check.name, core::checks::to_string(check.reason), check.message));
           }
         }
       }

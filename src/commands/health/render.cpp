@@ -1,13 +1,16 @@
 #include "commands/health/health.hpp"
+#include "core/clock.hpp"
 #include "core/redact.hpp"
 
 #include <chrono>
 #include <cmath>
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace golfops::commands::health {
 namespace {
+
+using core::checks::CheckType;
+using core::checks::to_string;
 
 double rounded(double value) {
   return std::round(value * 1000) / 1000;
@@ -47,11 +50,11 @@ std::string prometheus(const HealthResult& result) {
   for (const auto& check : result.checks) {
     auto labels = fmt::format("check=\"{}\",type=\"{}\",severity=\"{}\"",
                               label(check.name),
-                              label(check.kind),
+                              to_string(check.type),
                               check.critical ? "critical" : "warning");
     up += fmt::format("golfops_health_up{{{},reason=\"{}\"}} {}\n",
                       labels,
-                      label(check.reason),
+                      to_string(check.reason),
                       check.ok ? 1 : 0);
     latency += fmt::format(
         "golfops_health_latency_seconds{{{}}} {:.6f}\n", labels, check.latency_ms / 1000.0);
@@ -67,8 +70,7 @@ std::string prometheus(const HealthResult& result) {
 // Response Format for HTTP APIs"): status pass|warn|fail and checks keyed
 // "component:measurement".
 std::string health_json(const HealthResult& result) {
-  auto now = fmt::format(
-      "{:%FT%TZ}", std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  auto now = core::format_utc(std::chrono::system_clock::now());
   nlohmann::json document{{"status", overall(result)},
                           {"description", "golfops health"},
                           {"checks", nlohmann::json::object()}};
@@ -76,15 +78,16 @@ std::string health_json(const HealthResult& result) {
     auto status = check.ok ? "pass" : check.critical ? "fail" : "warn";
     nlohmann::json entry{{"componentId", check.target},
                          {"componentType",
-                          check.kind == "postgres" || check.kind == "redis" ? "datastore"
-                          : check.kind == "disk"                            ? "system"
-                                                                            : "component"},
+                          check.type == CheckType::postgres || check.type == CheckType::redis
+                              ? "datastore"
+                          : check.type == CheckType::disk ? "system"
+                                                          : "component"},
                          {"observedValue", rounded(check.latency_ms)},
                          {"observedUnit", "ms"},
                          {"status", status},
                          {"time", now}};
     if (!check.ok) {
-      entry["output"] = core::redact(check.reason + ": " + check.message);
+      entry["output"] = core::redact(fmt::format("{}: {}", to_string(check.reason), check.message));
     }
     document["checks"][check.name + ":responseTime"] = nlohmann::json::array({entry});
   }
@@ -104,21 +107,24 @@ core::output::Report render(const HealthResult& result) {
   for (const auto& check : result.checks) {
     passing += check.ok ? 1 : 0;
     warnings += !check.ok && !check.critical ? 1 : 0;
-    checks.push_back({{"name", check.name},
-                      {"kind", check.kind},
-                      {"target", check.target},
-                      {"severity", check.critical ? "critical" : "warning"},
-                      {"status", check.ok ? "pass" : "fail"},
-                      {"latency_ms", rounded(check.latency_ms)},
-                      {"reason", check.ok ? nlohmann::json(nullptr) : nlohmann::json(check.reason)},
-                      {"message", core::redact(check.message)}});
+    checks.push_back(
+        {{"name", check.name},
+         {"kind", to_string(check.type)},
+         {"target", check.target},
+         {"severity", check.critical ? "critical" : "warning"},
+         {"status", check.ok ? "pass" : "fail"},
+         {"latency_ms", rounded(check.latency_ms)},
+         {"reason", check.ok ? nlohmann::json(nullptr) : nlohmann::json(to_string(check.reason))},
+         {"message", core::redact(check.message)}});
     auto failed_tone = check.critical ? Tone::bad : Tone::warn;
-    table.add_row({{check.name},
-                   {check.ok ? "pass" : (check.critical ? "FAIL " : "WARN ") + check.reason,
-                    check.ok ? Tone::good : failed_tone},
-                   {fmt::format("{:.1f} ms", check.latency_ms)},
-                   {check.target},
-                   {core::redact(check.message)}});
+    table.add_row(
+        {{check.name},
+         {check.ok ? "pass"
+                   : (check.critical ? "FAIL " : "WARN ") + std::string(to_string(check.reason)),
+          check.ok ? Tone::good : failed_tone},
+         {fmt::format("{:.1f} ms", check.latency_ms)},
+         {check.target},
+         {core::redact(check.message)}});
   }
   report.json["status"] = overall(result);
   report.json["elapsed_ms"] = rounded(result.elapsed_ms);
@@ -131,8 +137,8 @@ core::output::Report render(const HealthResult& result) {
                                                                 "failure)",
                                                                 warnings)
                                                   : ""));
-  report.alternates[core::output::Format::prometheus] = prometheus(result);
-  report.alternates[core::output::Format::health_json] = health_json(result);
+  report.alternates[std::string(k_prometheus)] = prometheus(result);
+  report.alternates[std::string(k_health_json)] = health_json(result);
   return report;
 }
 

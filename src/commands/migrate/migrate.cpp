@@ -416,7 +416,20 @@ MigrateOptions options_from(const core::config::Config& config) {
   options.table = config.text("migrate.table");
   options.lock_wait = config.duration("migrate.lock_wait");
   options.ddl_lock_timeout = config.duration("migrate.ddl_lock_timeout");
-  options.ddl_retries = static_cast<int>(config.integer("migrate.ddl_retries"));
+  auto retries = config.integer("migrate.ddl_retries");
+  if (retries < 0 || retries > 100) {
+    core::throw_usage(fmt::format(
+        "{}: invalid value {} (expected 0 to 100)",
+        core::config::value_label(config.value("migrate.ddl_retries"), "migrate.ddl_retries"),
+        retries));
+  }
+  options.ddl_retries = static_cast<int>(retries);
+  for (std::string_view key : {"migrate.schema", "migrate.table"}) {
+    if (config.text(key).empty()) {
+      core::throw_usage(fmt::format("{}: must not be empty (a PostgreSQL identifier)",
+                                    core::config::value_label(config.value(key), key)));
+    }
+  }
   options.allow_out_of_order = config.boolean("migrate.allow_out_of_order");
   options.version_style = config.text("migrate.version_style");
   return options;

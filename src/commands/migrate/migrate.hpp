@@ -124,4 +124,7 @@ core::output::Report render(const HistoryResult& result);
 core::output::Report render(const CreateResult& result);
 core::output::Report render(const NoteResult& result);
 
+// Adds the family's config keys to the schema (called when it registers).
+void add_config_keys();
+
 } // namespace golfops::commands::migrate

@@ -1,4 +1,4 @@
-#include "cli/selected.hpp"
+#include "commands/command.hpp"
 #include "commands/migrate/migrate.hpp"
 #include "core/units.hpp"
 
@@ -33,7 +33,7 @@ void add_common(CLI::App* command, Flags& flags) {
       "Wait this long for another run's lock, then exit 4 (default: migrate.lock_wait, 60s)");
 }
 
-void finish_flags(const Flags& flags, cli::Selected& selected) {
+void finish_flags(const Flags& flags, commands::Selected& selected) {
   if (!flags.dir.empty()) {
     selected.config_flags["migrate.dir"] = {flags.dir, "--dir"};
   }
@@ -52,7 +52,7 @@ void finish_flags(const Flags& flags, cli::Selected& selected) {
   }
 }
 
-MigrateOptions options_for(const Flags& flags, cli::Invocation& invocation) {
+MigrateOptions options_for(const Flags& flags, commands::Invocation& invocation) {
   auto options = options_from(invocation.context.config);
   if (!flags.count.empty()) {
     options.count = core::parse_count(flags.count, "N");
@@ -67,8 +67,8 @@ MigrateOptions options_for(const Flags& flags, cli::Invocation& invocation) {
   return options;
 }
 
-cli::Outcome run_outcome(const RunResult& result) {
-  cli::Outcome outcome{render(result)};
+commands::Outcome run_outcome(const RunResult& result) {
+  commands::Outcome outcome{render(result)};
   if (!result.failure.empty()) {
     outcome.exit_code = core::ExitCode::failed;
     outcome.errors = result.failure;
@@ -78,14 +78,16 @@ cli::Outcome run_outcome(const RunResult& result) {
 
 } // namespace
 
-void register_migrate(CLI::App& app, cli::Selected& selected) {
+void register_migrate(CLI::App& app, commands::Selected& selected) {
+  add_config_keys();
+  core::config::add_validator([](const core::config::Config& config) { options_from(config); });
   auto* family = app.add_subcommand("migrate", "PostgreSQL schema migrations: safe, locked, fast");
   family->require_subcommand(1);
   auto flags = std::make_shared<Flags>();
   auto wire = [&selected, flags](CLI::App* command, auto&& run) {
     command->callback([&selected, flags, run] {
       finish_flags(*flags, selected);
-      selected.run = [flags, run](cli::Invocation& invocation) {
+      selected.run = [flags, run](commands::Invocation& invocation) {
         return run(options_for(*flags, invocation), invocation);
       };
     });
@@ -103,7 +105,7 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
                "Apply pending migrations older than the newest applied one");
   up->footer("EXAMPLES:\n  golfops migrate up\n  golfops migrate up 1\n  golfops migrate up --to "
              "20240101120000");
-  wire(up, [](MigrateOptions options, cli::Invocation& invocation) {
+  wire(up, [](MigrateOptions options, commands::Invocation& invocation) {
     return run_outcome(run_up(options, invocation.context));
   });
 
@@ -114,7 +116,7 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   down->add_option("--to", flags->target, "Revert every migration newer than version V");
   down->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
   down->footer("EXAMPLES:\n  golfops migrate down --yes\n  golfops migrate down --to 3 --yes");
-  wire(down, [](MigrateOptions options, cli::Invocation& invocation) {
+  wire(down, [](MigrateOptions options, commands::Invocation& invocation) {
     return run_outcome(run_down(options, invocation.context));
   });
 
@@ -122,7 +124,7 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
       "redo", "Revert and re-apply the newest migration (asks, or needs --yes)");
   add_common(redo, *flags);
   redo->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
-  wire(redo, [](MigrateOptions options, cli::Invocation& invocation) {
+  wire(redo, [](MigrateOptions options, commands::Invocation& invocation) {
     return run_outcome(run_redo(options, invocation.context));
   });
 
@@ -133,9 +135,9 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
                    "Exit 1 when migrations are pending or failed, or a file has a problem");
   status->footer(
       "EXAMPLES:\n  golfops migrate status\n  golfops migrate status --exit-code || echo pending");
-  wire(status, [flags](MigrateOptions options, cli::Invocation& invocation) {
+  wire(status, [flags](MigrateOptions options, commands::Invocation& invocation) {
     auto result = run_status(options, invocation.context);
-    cli::Outcome outcome{render(result)};
+    commands::Outcome outcome{render(result)};
     // "Is the database exactly what the files say?": a failed or edited
     // migration must fail a deploy gate as surely as a pending one.
     if (flags->exit_code && (result.pending > 0 || result.failed > 0 || !result.problems.empty())) {
@@ -150,9 +152,9 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   add_common(validate, *flags);
   validate->add_flag(
       "--allow-out-of-order", flags->allow_out_of_order, "Do not report out-of-order files");
-  wire(validate, [](MigrateOptions options, cli::Invocation& invocation) {
+  wire(validate, [](MigrateOptions options, commands::Invocation& invocation) {
     auto result = run_validate(options, invocation.context);
-    cli::Outcome outcome{render(result)};
+    commands::Outcome outcome{render(result)};
     outcome.report.json["valid"] = result.problems.empty();
     if (result.problems.empty()) {
       outcome.report.notes.push_back(
@@ -168,8 +170,8 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   auto* history =
       family->add_subcommand("history", "Applied migrations with who, when and how long");
   add_common(history, *flags);
-  wire(history, [](MigrateOptions options, cli::Invocation& invocation) {
-    return cli::Outcome{render(run_history(options, invocation.context))};
+  wire(history, [](MigrateOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_history(options, invocation.context))};
   });
 
   auto* plan = family->add_subcommand(
@@ -179,8 +181,8 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   plan->add_option("DIRECTION", *direction, "up or down")->check(CLI::IsMember({"up", "down"}));
   plan->add_option("N", flags->count, "At most N migrations");
   plan->add_option("--to", flags->target, "Up to (or, for down, back to) version V");
-  wire(plan, [direction](MigrateOptions options, cli::Invocation& invocation) {
-    return cli::Outcome{render(run_plan(options, *direction, invocation.context))};
+  wire(plan, [direction](MigrateOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_plan(options, *direction, invocation.context))};
   });
 
   auto* create = family->add_subcommand("create", "Write NNNN_NAME.up.sql and .down.sql");
@@ -188,8 +190,8 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   create->add_option("--dir", flags->dir, "Migrations directory (default: migrate.dir)");
   create->add_flag(
       "--timestamp", flags->timestamp, "Use a UTC timestamp version instead of the next number");
-  wire(create, [](MigrateOptions options, cli::Invocation& invocation) {
-    return cli::Outcome{render(run_create(options, invocation.context))};
+  wire(create, [](MigrateOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_create(options, invocation.context))};
   });
 
   auto* baseline = family->add_subcommand(
@@ -197,8 +199,8 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   add_common(baseline, *flags);
   baseline->add_option("VERSION", flags->version, "Newest version the database already has")
       ->required();
-  wire(baseline, [](MigrateOptions options, cli::Invocation& invocation) {
-    return cli::Outcome{render(run_baseline(options, invocation.context))};
+  wire(baseline, [](MigrateOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_baseline(options, invocation.context))};
   });
 
   auto* force = family->add_subcommand(
@@ -208,8 +210,8 @@ void register_migrate(CLI::App& app, cli::Selected& selected) {
   force->add_flag("--pending", flags->pending, "Forget V instead, so `up` runs it again");
   force->footer("Use after repairing a failed no-transaction migration by hand.\n\nEXAMPLES:\n"
                 "  golfops migrate force 12\n  golfops migrate force 12 --pending");
-  wire(force, [](MigrateOptions options, cli::Invocation& invocation) {
-    return cli::Outcome{render(run_force(options, invocation.context))};
+  wire(force, [](MigrateOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_force(options, invocation.context))};
   });
 }
 

@@ -424,10 +424,35 @@ bool Config::boolean(std::string_view key) const {
   return text(key) == "true";
 }
 
-const std::string& Config::password_from_file(std::string_view key) const {
-  static const std::string k_none;
-  auto found = m_password_files.find(key);
-  return found == m_password_files.end() ? k_none : found->second;
+std::string Config::password_from_file(std::string_view key) const {
+  const auto& path = value(key);
+  if (path.text.empty()) {
+    return {};
+  }
+  std::lock_guard lock(m_secrets->mutex);
+  if (auto found = m_secrets->files.find(key); found != m_secrets->files.end()) {
+    return found->second;
+  }
+  auto secret = read_secret_file(path.text, value_label(path, key));
+  m_secrets->files.emplace(std::string(key), secret);
+  return secret;
+}
+
+namespace {
+
+std::vector<Validator>& registered_validators() {
+  static std::vector<Validator> k_validators;
+  return k_validators;
+}
+
+} // namespace
+
+void add_validator(Validator validator) {
+  registered_validators().push_back(std::move(validator));
+}
+
+const std::vector<Validator>& validators() {
+  return registered_validators();
 }
 
 void Config::require_valid() const {
@@ -470,6 +495,7 @@ Config load(const LoadOptions& options) {
   Config config;
   config.m_environment = options.environment;
   config.m_profile = options.profile;
+  config.m_options = options;
   for (const auto& key : schema()) {
     config.m_values[std::string(key.name)] =
         Value{std::string(key.default_value), Source::default_value, "default"};
@@ -503,6 +529,7 @@ Config load(const LoadOptions& options) {
         }
       }
     }
+    config.m_profiles = profiles;
     reader.read_table(*config.m_file, document, "", "");
     if (!options.profile.empty()) {
       if (selected == nullptr) {
@@ -543,24 +570,46 @@ Config load(const LoadOptions& options) {
   if (auto password = lookup(options.environment, "PGPASSWORD")) {
     register_secret(*password);
   }
-  for (const auto& key : schema()) {
-    const auto& value = config.value(key.name);
+  // Secrets by what they are, wherever they were written: URL passwords and
+  // tokens, credential headers.
+  auto register_parts = [](const KeySpec& key, const Value& value) {
     if (key.secret) {
       register_secret(value.text);
     }
+    if (!key.secret_parts) {
+      return;
+    }
+    if (key.type == ValueType::string_map) {
+      for (const auto& item : value.items) {
+        auto colon = item.find(": ");
+        if (colon != std::string::npos) {
+          register_secret(header_secret(item.substr(0, colon), item.substr(colon + 2)));
+        }
+      }
+      return;
+    }
+    for (const auto& secret : url_secrets(value.text)) {
+      register_secret(secret);
+    }
+  };
+  for (const auto& key : schema()) {
+    register_parts(key, config.value(key.name));
+  }
+  for (const auto& [array, entries] : config.m_entries) {
+    for (const auto& entry : entries) {
+      for (const auto& key : find_table_array(array)->keys) {
+        register_parts(key, entry.value(key.name));
+      }
+    }
+  }
+  for (const auto& key : schema()) {
+    const auto& value = config.value(key.name);
     auto problem = check_value(key, value, std::string(key.name));
     if (!problem.empty()) {
       config.m_problems.push_back(value.source == Source::default_value
                                       ? problem
                                       : fmt::format("{}: {}", value.origin, problem));
       continue;
-    }
-    if (key.name.ends_with("password_file") && !value.text.empty()) {
-      try {
-        config.m_password_files[std::string(key.name)] = read_secret_file(value.text, key.name);
-      } catch (const Error& error) {
-        config.m_problems.push_back(fmt::format("{}: {}", value.origin, error.what()));
-      }
     }
   }
   for (const auto& [array, entries] : config.m_entries) {

@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,15 +68,22 @@ public:
   std::int64_t integer(std::string_view key) const;
   bool boolean(std::string_view key) const;
 
-  // Contents of the file named by a *.password_file key (read once at load),
-  // with one trailing newline removed; empty when the key is unset.
-  const std::string& password_from_file(std::string_view key) const;
+  // Contents of the file named by a *.password_file key, with one trailing
+  // newline removed; empty when the key is unset. Read on first use, so a
+  // command reads only the secrets it uses (a migration job with only the
+  // database secret mounted never touches the Redis one). Throws
+  // Error(usage) naming the key's origin when the file cannot be read.
+  std::string password_from_file(std::string_view key) const;
 
   // The elements of an array of tables such as health.check, in file order.
   const std::vector<Entry>& entries(std::string_view array) const;
 
   const std::optional<std::filesystem::path>& file() const { return m_file; }
   const std::string& profile() const { return m_profile; }
+  // Every [env.NAME] profile of the file, and how this config was loaded,
+  // so `config validate` can load and check each profile.
+  const std::vector<std::string>& profiles() const { return m_profiles; }
+  const LoadOptions& load_options() const { return m_options; }
   const Environment& environment() const { return m_environment; }
 
   // One line each: where, which key, the value, what is allowed.
@@ -85,13 +95,28 @@ private:
   friend Config load(const LoadOptions& options);
 
   std::map<std::string, Value, std::less<>> m_values;
-  std::map<std::string, std::string, std::less<>> m_password_files;
+  struct SecretCache {
+    std::mutex mutex;
+    std::map<std::string, std::string, std::less<>> files;
+  };
+  std::shared_ptr<SecretCache> m_secrets = std::make_shared<SecretCache>();
+  std::vector<std::string> m_profiles;
+  LoadOptions m_options;
   std::map<std::string, std::vector<Entry>, std::less<>> m_entries;
   std::optional<std::filesystem::path> m_file;
   std::string m_profile;
   Environment m_environment;
   std::vector<std::string> m_problems;
 };
+
+// A check a family runs on a loaded configuration beyond each key's type
+// (health: every [[health.check]] parses into a runnable check). Throws
+// Error(usage) with one line naming the key and value. `config validate`
+// runs every one on every profile, so no command rejects a file that
+// validate accepted.
+using Validator = std::function<void(const Config&)>;
+void add_validator(Validator validator);
+const std::vector<Validator>& validators();
 
 // Discovers and reads the config file, overlays the profile, the environment
 // and flags, and validates every value. Throws only for problems that stop

@@ -31,10 +31,20 @@ struct KeySpec {
   std::vector<std::string_view> extra_environment = {}; // e.g. DATABASE_URL, after GOLFOPS_*
   std::vector<std::string_view> choices = {};
   bool secret = false; // the whole value is a secret
+  // Parts of the value may be secrets by what they are: a URL's password or
+  // token, an Authorization or Cookie header. Redacted in output by shape.
+  bool secret_parts = false;
 };
 
-// Every key golfops knows; anything else in a config file is an error.
+// Every key golfops knows: the shared ones (database, redis, log) and those
+// each command family added when it registered. Anything else in a config
+// file is an error.
 std::span<const KeySpec> schema();
+
+// A family's own keys ([migrate], [dev], ...), declared in its folder and
+// added by its register function before configuration is loaded. Adding
+// a key twice is harmless.
+void add_keys(const std::vector<KeySpec>& keys);
 
 // An array of tables such as [[health.check]]: each element has its own keys.
 struct TableArraySpec {
@@ -44,6 +54,7 @@ struct TableArraySpec {
 };
 
 std::span<const TableArraySpec> table_arrays();
+void add_table_array(const TableArraySpec& array);
 const TableArraySpec* find_table_array(std::string_view name);
 
 // The key named `name`, or nullptr.

@@ -1,5 +1,6 @@
 #include "core/http/client.hpp"
 
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 
@@ -74,9 +75,17 @@ Failure classify(CURLcode code) {
   case CURLE_SSL_CERTPROBLEM:
   case CURLE_SSL_CIPHER:
   case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
     return Failure::tls;
+  case CURLE_LOGIN_DENIED:
+    return Failure::auth;
   default:
-    return Failure::other;
+    return Failure::io; // the connection broke mid-exchange (send, recv, bad framing)
   }
 }
 
@@ -158,24 +167,6 @@ void finish(Transfer& transfer, CURLcode code) {
 
 } // namespace
 
-std::string_view failure_name(Failure failure) {
-  switch (failure) {
-  case Failure::none:
-    return "none";
-  case Failure::dns:
-    return "dns";
-  case Failure::connect:
-    return "connect";
-  case Failure::tls:
-    return "tls";
-  case Failure::timeout:
-    return "timeout";
-  case Failure::other:
-    return "other";
-  }
-  return "other";
-}
-
 std::optional<std::string> Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (std::equal(key.begin(), key.end(), name.begin(), name.end(), [](char a, char b) {
@@ -229,7 +220,10 @@ std::vector<Response> perform_all(const std::vector<Request>& requests) {
   do {
     curl_multi_perform(multi.get(), &running);
     if (running > 0) {
-      curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+      // The cancellation pipe as an extra descriptor: SIGINT ends the wait.
+      curl_waitfd cancel{Cancellation::process().fd(), CURL_WAIT_POLLIN, 0};
+      curl_multi_poll(multi.get(), &cancel, 1, 1000, nullptr);
+      Cancellation::process().check();
     }
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(multi.get(), &queued)) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/error.hpp"
 #include "core/units.hpp"
 
 #include <optional>
@@ -24,10 +25,8 @@ struct Request {
   std::string ca_file; // empty: the system trust store
 };
 
-// Why a request got no HTTP answer.
-enum class Failure { none, dns, connect, tls, timeout, other };
-
-std::string_view failure_name(Failure failure);
+// Why a request got no HTTP answer: core::Failure, typed from libcurl's code.
+using Failure = core::Failure;
 
 struct Response {
   Failure failure = Failure::none;

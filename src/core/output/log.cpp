@@ -1,9 +1,10 @@
 #include "core/output/log.hpp"
 
+#include "core/clock.hpp"
 #include "core/redact.hpp"
+#include "core/strings.hpp"
 
 #include <chrono>
-#include <fmt/chrono.h>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,7 @@ std::mutex g_stream_mutex;
 Logger::Logger(std::ostream& stream, LogFormat format, Verbosity verbosity, bool color)
     : m_stream(stream), m_format(format), m_verbosity(verbosity), m_color(color) {}
 
-void Logger::log(Level level, std::string_view message) const {
+void Logger::log(Level level, std::string_view message, const Fields& fields) const {
   if (level == Level::debug && m_verbosity != Verbosity::verbose) {
     return;
   }
@@ -41,11 +42,13 @@ void Logger::log(Level level, std::string_view message) const {
   auto clean = redact(message);
   std::string line;
   if (m_format == LogFormat::json) {
-    auto now = std::chrono::system_clock::now();
-    line = nlohmann::json{{"time", fmt::format("{:%FT%T}Z", now)},
+    nlohmann::json record{{"time", format_utc_milliseconds(std::chrono::system_clock::now())},
                           {"level", level_name(level)},
-                          {"message", clean}}
-               .dump();
+                          {"message", clean}};
+    for (const auto& [key, value] : fields) {
+      record[key] = redact(value);
+    }
+    line = record.dump();
   } else {
     std::string_view colour_start;
     if (m_color) {
@@ -53,11 +56,19 @@ void Logger::log(Level level, std::string_view message) const {
                      : level == Level::warning ? "\033[33m"
                                                : "\033[2m";
     }
-    line = fmt::format("golfops: {}{}{}: {}",
-                       colour_start,
-                       level_name(level),
-                       colour_start.empty() ? "" : "\033[0m",
-                       clean);
+    // Text: one prefixed line per line of the message (a source line and
+    // its caret stay readable under the prefix).
+    for (const auto& part : split(clean, '\n')) {
+      if (part.empty()) {
+        continue;
+      }
+      line += fmt::format("{}golfops: {}{}{}: {}",
+                          line.empty() ? "" : "\n",
+                          colour_start,
+                          level_name(level),
+                          colour_start.empty() ? "" : "\033[0m",
+                          part);
+    }
   }
   std::lock_guard lock(g_stream_mutex);
   m_stream << line << '\n' << std::flush;

@@ -6,35 +6,18 @@
 
 namespace golfops::core::output {
 
-std::optional<Format> parse_format(std::string_view name) {
-  if (name == "table") {
-    return Format::table;
-  }
-  if (name == "json") {
-    return Format::json;
-  }
-  if (name == "health+json") {
-    return Format::health_json;
-  }
-  if (name == "prometheus") {
-    return Format::prometheus;
-  }
-  return std::nullopt;
-}
-
-std::string render(const Report& report, Format format, bool color) {
+std::string render(const Report& report, std::string_view format, bool color) {
   if (report.text) {
     return *report.text;
   }
-  if (format == Format::health_json || format == Format::prometheus) {
+  if (format != k_table && format != k_json) {
     auto found = report.alternates.find(format);
     if (found == report.alternates.end()) {
-      throw_usage(fmt::format("-o {}: this command offers table and json",
-                              format == Format::prometheus ? "prometheus" : "health+json"));
+      throw_usage(fmt::format("-o {}: this result renders as table or json", format));
     }
     return found->second;
   }
-  if (format == Format::json) {
+  if (format == k_json) {
     return report.json.dump(2) + "\n";
   }
   std::string out;

@@ -11,10 +11,10 @@
 
 namespace golfops::core::output {
 
-enum class Format { table, json, health_json, prometheus };
-
-// Parses an -o value; nullopt when unknown.
-std::optional<Format> parse_format(std::string_view name);
+// The formats every command renders; a family adds its own (-o prometheus)
+// through Report::alternates and declares them when it registers.
+inline constexpr std::string_view k_table = "table";
+inline constexpr std::string_view k_json = "json";
 
 // What a command's result becomes for display: the same facts as stable JSON
 // (-o json; keys documented in docs/json.md) and as tables with notes for a
@@ -25,12 +25,12 @@ struct Report {
   std::vector<Table> tables;
   std::vector<std::string> notes;
   std::optional<std::string> text;
-  // Extra renderings a command offers (-o health+json, -o prometheus).
-  std::map<Format, std::string> alternates = {};
+  // Renderings in the formats a family declared, by -o name.
+  std::map<std::string, std::string, std::less<>> alternates = {};
 };
 
-// Renders a report to the bytes written on stdout. Throws Error(usage) for a
-// format the command does not offer.
-std::string render(const Report& report, Format format, bool color);
+// Renders a report to the bytes written on stdout in `format` (table, json or
+// one of report.alternates). Throws Error(usage) for a format the report lacks.
+std::string render(const Report& report, std::string_view format, bool color);
 
 } // namespace golfops::core::output

@@ -1,11 +1,18 @@
 #include "core/pg/client.hpp"
 
+#include "core/cancel.hpp"
 #include "core/config/config.hpp"
 #include "core/config/password.hpp"
+#include "core/fs.hpp"
+#include "core/net.hpp"
 #include "core/redact.hpp"
 
+#include <condition_variable>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <mutex>
+#include <thread>
 
 namespace golfops::core::pg {
 namespace {
@@ -30,14 +37,119 @@ std::string field(const PGresult* result, int code) {
   return value != nullptr ? value : "";
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Which failure a connection attempt that died in `phase` was: libpq's
+// connection states are typed, its messages are translated.
+Failure classify(ConnStatusType phase, const PGconn* connection) {
+  switch (phase) {
+  case CONNECTION_SSL_STARTUP:
+  case CONNECTION_GSS_STARTUP:
+    return Failure::tls;
+  case CONNECTION_AWAITING_RESPONSE:
+    // The server asked for a password: the credentials were refused.
+    // Otherwise it refused the session itself (starting up, pg_hba reject).
+    return PQconnectionNeedsPassword(connection) == 1 || PQconnectionUsedPassword(connection) == 1
+               ? Failure::auth
+               : Failure::refused;
+  case CONNECTION_AUTH_OK:
+  case CONNECTION_SETENV:
+  case CONNECTION_CHECK_WRITABLE:
+  case CONNECTION_CONSUME:
+  case CONNECTION_CHECK_TARGET:
+  case CONNECTION_CHECK_STANDBY:
+    return Failure::refused; // authenticated, then refused: no such database, too many clients
+  default:
+    return Failure::connect;
+  }
+}
+
+// Resolves the host ourselves, within the deadline, and hands libpq the
+// addresses (hostaddr): getaddrinfo inside libpq has no timeout, and a name
+// that does not resolve is then known to be `dns`, not read from a message.
+void resolve_host(Conninfo& conninfo, Clock::time_point deadline) {
+  auto host = conninfo.get("host");
+  if (!host) {
+    if (const char* variable = std::getenv("PGHOST"); variable != nullptr) {
+      host = variable;
+    }
+  }
+  if (!host || host->empty() || host->front() == '/' || host->front() == '@' ||
+      host->find(',') != std::string::npos || conninfo.get("hostaddr")) {
+    return; // a Unix socket, several hosts, or addresses given: libpq's own way
+  }
+  auto port = conninfo.get("port");
+  const char* port_variable = std::getenv("PGPORT");
+  auto port_text = port ? *port : port_variable != nullptr ? std::string(port_variable) : "5432";
+  if (port_text.find(',') != std::string::npos) {
+    return;
+  }
+  int port_number = 5432;
+  try {
+    port_number = std::stoi(port_text);
+  } catch (const std::exception&) {
+    return; // libpq reports the bad port itself
+  }
+  auto addresses = net::resolve(*host, port_number, deadline);
+  std::vector<std::string> hosts;
+  std::vector<std::string> texts;
+  for (const auto& address : addresses) {
+    hosts.push_back(*host); // kept for TLS verify-full and messages
+    texts.push_back(address.text);
+  }
+  conninfo.set("host", fmt::format("{}", fmt::join(hosts, ",")));
+  conninfo.set("hostaddr", fmt::format("{}", fmt::join(texts, ",")));
+}
+
+// PQcancel blocks until the server answers and has no timeout of its own:
+// run it on a thread that may outlive a server which stopped answering.
+void cancel_on_server(PGconn* connection) {
+  auto* cancel = PQgetCancel(connection);
+  if (cancel == nullptr) {
+    return;
+  }
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  std::thread([cancel, shared] {
+    char error[256];
+    PQcancel(cancel, error, sizeof error);
+    PQfreeCancel(cancel);
+    std::lock_guard lock(shared->mutex);
+    shared->finished = true;
+    shared->done.notify_all();
+  }).detach();
+  std::unique_lock lock(shared->mutex);
+  shared->done.wait_for(lock, std::chrono::seconds(2), [&] { return shared->finished; });
+}
+
 } // namespace
 
 Settings settings_from(const config::Config& config) {
+  return settings_from(config, "", "");
+}
+
+Settings settings_from(const config::Config& config,
+                       const std::string& url_override,
+                       std::string_view origin) {
   Settings settings;
-  const auto& url = config.value("database.url");
-  settings.conninfo = parse_conninfo(url.text, "database.url");
   settings.connect_timeout = config.duration("database.connect_timeout");
   settings.statement_timeout = config.duration("database.statement_timeout");
+  if (!url_override.empty()) {
+    // Another server than database.url: only its own URL's password counts.
+    settings.conninfo = parse_conninfo(url_override, origin);
+    if (settings.conninfo.password_file) {
+      settings.conninfo.set("password",
+                            read_secret_file(*settings.conninfo.password_file,
+                                             fmt::format("{}: password_file", origin)));
+    }
+    return settings;
+  }
+  const auto& url = config.value("database.url");
+  settings.conninfo = parse_conninfo(url.text, "database.url");
   auto password = config::resolve_password(settings.conninfo.get("password").value_or(""),
                                            settings.conninfo.password_file,
                                            url,
@@ -72,12 +184,24 @@ std::string_view Result::at(std::size_t row, std::size_t column) const {
   return {value, static_cast<std::size_t>(length)};
 }
 
-Client::Client(const Settings& settings) : m_target(settings.target()) {
+Client::Client(const Settings& settings)
+    : m_target(settings.target()), m_deadline(settings.deadline) {
   auto conninfo = settings.conninfo;
-  // libpq counts whole seconds and treats 1 as 2; round up so we never cut short.
+  auto deadline = Clock::now() + settings.connect_timeout;
+  if (m_deadline) {
+    deadline = std::min(deadline, *m_deadline);
+  }
+  // libpq's own limit, whole seconds and at least 2, is only a backstop:
+  // the deadline above is enforced by polling.
   auto seconds = (settings.connect_timeout.count() + 999) / 1000;
   conninfo.set("connect_timeout", std::to_string(std::max<long long>(seconds, 2)));
   conninfo.set("application_name", settings.application_name);
+  // A server that vanishes mid-statement is noticed by the kernel, not never.
+  if (!conninfo.get("keepalives_idle")) {
+    conninfo.set("keepalives_idle", "30");
+    conninfo.set("keepalives_interval", "10");
+    conninfo.set("keepalives_count", "3");
+  }
   if (settings.statement_timeout.count() > 0) {
     auto options = conninfo.get("options").value_or("");
     conninfo.set("options",
@@ -86,15 +210,56 @@ Client::Client(const Settings& settings) : m_target(settings.target()) {
                              options.empty() ? "" : " ",
                              settings.statement_timeout.count()));
   }
-  m_connection = PQconnectdb(conninfo.to_string().c_str());
-  if (m_connection == nullptr || PQstatus(m_connection) != CONNECTION_OK) {
-    std::string message = m_connection != nullptr ? PQerrorMessage(m_connection) : "out of memory";
+  try {
+    resolve_host(conninfo, deadline);
+  } catch (const net::NetError& error) {
+    throw_unreachable(
+        fmt::format("cannot connect to PostgreSQL at {}: {}", m_target, redact(error.what())),
+        error.failure());
+  }
+  connect(conninfo, deadline);
+  PQsetNoticeProcessor(m_connection, &ignore_notice, nullptr);
+}
+
+void Client::connect(const Conninfo& conninfo, Clock::time_point deadline) {
+  m_connection = PQconnectStart(conninfo.to_string().c_str());
+  auto fail = [&](Failure failure, const std::string& why) {
     PQfinish(m_connection);
     m_connection = nullptr;
-    throw_unreachable(
-        fmt::format("cannot connect to PostgreSQL at {}: {}", m_target, first_line(message)));
+    throw_unreachable(fmt::format("cannot connect to PostgreSQL at {}: {}", m_target, why),
+                      failure);
+  };
+  if (m_connection == nullptr) {
+    fail(Failure::connect, "out of memory");
   }
-  PQsetNoticeProcessor(m_connection, &ignore_notice, nullptr);
+  if (PQstatus(m_connection) == CONNECTION_BAD) {
+    fail(Failure::connect, first_line(PQerrorMessage(m_connection)));
+  }
+  auto polling = PGRES_POLLING_WRITING;
+  while (polling != PGRES_POLLING_OK) {
+    auto phase = PQstatus(m_connection);
+    if (polling == PGRES_POLLING_READING || polling == PGRES_POLLING_WRITING) {
+      std::vector<pollfd> waiting{
+          pollfd{PQsocket(m_connection),
+                 static_cast<short>(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT),
+                 0}};
+      int ready = 0;
+      try {
+        ready = poll_cancellable(waiting, milliseconds_until(deadline));
+      } catch (const Cancelled&) {
+        PQfinish(m_connection);
+        m_connection = nullptr;
+        throw;
+      }
+      if (ready == 0) {
+        fail(Failure::timeout, "no answer before the deadline");
+      }
+    }
+    polling = PQconnectPoll(m_connection);
+    if (polling == PGRES_POLLING_FAILED) {
+      fail(classify(phase, m_connection), first_line(PQerrorMessage(m_connection)));
+    }
+  }
 }
 
 Client::~Client() {
@@ -102,15 +267,74 @@ Client::~Client() {
 }
 
 void Client::check_connection() {
-  if (PQstatus(m_connection) != CONNECTION_OK) {
+  if (m_broken || PQstatus(m_connection) != CONNECTION_OK) {
+    m_broken = true;
     throw_unreachable(fmt::format("lost the connection to PostgreSQL at {}: {}",
                                   m_target,
-                                  first_line(PQerrorMessage(m_connection))));
+                                  first_line(PQerrorMessage(m_connection))),
+                      Failure::io);
   }
 }
 
-void Client::raise(pg_result* raw, std::size_t statement_index) {
-  Result owned(raw);
+void Client::wait_socket(bool for_write, Clock::time_point deadline) {
+  std::vector<pollfd> waiting{
+      pollfd{PQsocket(m_connection), static_cast<short>(for_write ? POLLOUT : POLLIN), 0}};
+  int ready = 0;
+  try {
+    ready = poll_cancellable(waiting, m_deadline ? milliseconds_until(deadline) : -1);
+  } catch (const Cancelled&) {
+    // Stop the statement on the server, so its locks go with it.
+    cancel_on_server(m_connection);
+    m_broken = true;
+    throw;
+  }
+  if (ready == 0) {
+    m_broken = true; // a reply may still arrive: never read it as the next one's
+    throw_unreachable(fmt::format("PostgreSQL at {} did not answer before the deadline", m_target),
+                      Failure::timeout);
+  }
+}
+
+void Client::send(int sent) {
+  if (sent != 1) {
+    check_connection();
+    throw_failed(
+        fmt::format("PostgreSQL at {}: {}", m_target, first_line(PQerrorMessage(m_connection))));
+  }
+  auto deadline = m_deadline.value_or(Clock::time_point::max());
+  // Large statements may not fit the socket buffer in one go.
+  while (true) {
+    int flushed = PQflush(m_connection);
+    if (flushed == 0) {
+      break;
+    }
+    if (flushed < 0) {
+      check_connection();
+    }
+    wait_socket(true, deadline);
+  }
+}
+
+std::vector<std::shared_ptr<pg_result>> Client::collect_results() {
+  auto deadline = m_deadline.value_or(Clock::time_point::max());
+  std::vector<std::shared_ptr<pg_result>> results;
+  while (true) {
+    while (PQisBusy(m_connection) == 1) {
+      wait_socket(false, deadline);
+      if (PQconsumeInput(m_connection) != 1) {
+        check_connection();
+      }
+    }
+    auto* result = PQgetResult(m_connection);
+    if (result == nullptr) {
+      return results;
+    }
+    results.emplace_back(result, &PQclear);
+  }
+}
+
+void Client::raise(const std::shared_ptr<pg_result>& owned, std::size_t statement_index) {
+  auto* raw = owned.get();
   check_connection();
   auto sqlstate = field(raw, PG_DIAG_SQLSTATE);
   auto primary = field(raw, PG_DIAG_MESSAGE_PRIMARY);
@@ -133,12 +357,20 @@ void Client::raise(pg_result* raw, std::size_t statement_index) {
 }
 
 Result Client::execute(const std::string& sql) {
-  auto* result = PQexec(m_connection, sql.c_str());
-  auto status = PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
-    raise(result);
+  check_connection();
+  send(PQsendQuery(m_connection, sql.c_str()));
+  auto results = collect_results();
+  for (auto& result : results) {
+    auto status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+      raise(result);
+    }
   }
-  return Result(result);
+  if (results.empty()) {
+    check_connection();
+    throw_failed(fmt::format("PostgreSQL at {}: no result", m_target));
+  }
+  return Result(results.back());
 }
 
 Result Client::execute(const std::string& sql,
@@ -147,43 +379,42 @@ Result Client::execute(const std::string& sql,
   for (const auto& parameter : parameters) {
     values.push_back(parameter ? parameter->c_str() : nullptr);
   }
-  auto* result = PQexecParams(m_connection,
-                              sql.c_str(),
-                              static_cast<int>(values.size()),
-                              nullptr,
-                              values.data(),
-                              nullptr,
-                              nullptr,
-                              0);
-  auto status = PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    raise(result);
+  check_connection();
+  send(PQsendQueryParams(m_connection,
+                         sql.c_str(),
+                         static_cast<int>(values.size()),
+                         nullptr,
+                         values.data(),
+                         nullptr,
+                         nullptr,
+                         0));
+  auto results = collect_results();
+  for (auto& result : results) {
+    auto status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      raise(result);
+    }
   }
-  return Result(result);
+  if (results.empty()) {
+    check_connection();
+    throw_failed(fmt::format("PostgreSQL at {}: no result", m_target));
+  }
+  return Result(results.back());
 }
 
 void Client::run_script(const std::string& sql) {
-  if (PQsendQuery(m_connection, sql.c_str()) != 1) {
-    check_connection();
-    throw_failed(
-        fmt::format("PostgreSQL at {}: {}", m_target, first_line(PQerrorMessage(m_connection))));
-  }
+  check_connection();
+  send(PQsendQuery(m_connection, sql.c_str()));
   // One result per statement: counting them tells which statement failed.
   std::size_t completed = 0;
-  PGresult* failure = nullptr;
-  while (auto* result = PQgetResult(m_connection)) {
-    auto status = PQresultStatus(result);
-    if (status == PGRES_FATAL_ERROR && failure == nullptr) {
-      failure = result;
-      continue;
+  for (auto& result : collect_results()) {
+    auto status = PQresultStatus(result.get());
+    if (status == PGRES_FATAL_ERROR) {
+      raise(result, completed);
     }
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
       ++completed;
     }
-    PQclear(result);
-  }
-  if (failure != nullptr) {
-    raise(failure, completed);
   }
   check_connection();
 }

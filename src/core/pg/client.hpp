@@ -4,6 +4,7 @@
 #include "core/pg/conninfo.hpp"
 #include "core/units.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ struct Settings {
   Conninfo conninfo;
   Milliseconds connect_timeout{5000};
   Milliseconds statement_timeout{0}; // 0: the server's own setting
+  // When set, connecting and every statement end by then on the client side
+  // too (a server that stops answering cannot hold golfops past it).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   std::string application_name = "golfops";
 
   // "host:port/dbname", safe to show.
@@ -34,6 +38,12 @@ struct Settings {
 // the URL's ?password_file=, and the timeouts. Throws Error(usage) when the
 // password is ambiguous or its file cannot be read.
 Settings settings_from(const config::Config& config);
+// Settings for another server (a health check's own url): the timeouts from
+// database.*, the password only from that URL or its ?password_file=.
+// An empty `url_override` is database.url. `origin` names it in errors.
+Settings settings_from(const config::Config& config,
+                       const std::string& url_override,
+                       std::string_view origin);
 
 // A statement PostgreSQL refused, with the server's error fields, so callers
 // can point at file:line:column (migrate) or react to SQLSTATE (lock timeouts).
@@ -58,6 +68,7 @@ private:
 class Result {
 public:
   explicit Result(pg_result* result);
+  explicit Result(std::shared_ptr<pg_result> result) : m_result(std::move(result)) {}
   std::size_t rows() const;
   std::size_t columns() const;
   bool is_null(std::size_t row, std::size_t column) const;
@@ -71,8 +82,12 @@ private:
 };
 
 // A PostgreSQL connection over libpq, errors translated to core::Error:
-// failing to connect is `unreachable` (naming host:port, never the password);
+// failing to connect is `unreachable` (naming host:port, never the password)
+// with a typed failure (dns, connect, tls, timeout, auth, refused) taken from
+// the connection phase libpq was in, never from its (translated) message;
 // a refused statement is a QueryError (`failed`) with SQLSTATE and position.
+// Connecting and every statement wait with poll(), so the deadline and
+// SIGINT/SIGTERM (the statement is cancelled on the server) end them.
 // libpq directly rather than libpqxx 6.4, which hides the error fields and
 // the per-statement results migrate needs to name file:line:column.
 class Client {
@@ -102,11 +117,20 @@ public:
   std::string server_version() const;
 
 private:
-  [[noreturn]] void raise(pg_result* result, std::size_t statement_index = 0);
+  [[noreturn]] void raise(const std::shared_ptr<pg_result>& result,
+                          std::size_t statement_index = 0);
   void check_connection();
+  void connect(const Conninfo& conninfo, std::chrono::steady_clock::time_point deadline);
+  // Waits for every result of the query just sent, honouring the deadline and
+  // cancellation.
+  std::vector<std::shared_ptr<pg_result>> collect_results();
+  void wait_socket(bool for_write, std::chrono::steady_clock::time_point deadline);
+  void send(int sent);
 
   pg_conn* m_connection = nullptr;
   std::string m_target;
+  std::optional<std::chrono::steady_clock::time_point> m_deadline;
+  bool m_broken = false;
 };
 
 } // namespace golfops::core::pg

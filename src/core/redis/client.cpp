@@ -81,10 +81,31 @@ struct Client::Reader {
   ~Reader() { redisReaderFree(reader); }
 };
 
+std::string Reply::error_code() const {
+  return is_error() ? text.substr(0, text.find(' ')) : std::string();
+}
+
 Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
 
 Settings settings_from(const config::Config& config) {
+  return settings_from(config, "", "");
+}
+
+Settings settings_from(const config::Config& config,
+                       const std::string& url_override,
+                       std::string_view origin) {
   Settings settings;
+  settings.connect_timeout = config.duration("redis.connect_timeout");
+  settings.command_timeout = config.duration("redis.command_timeout");
+  settings.tls_ca_file = config.text("redis.tls_ca_file");
+  if (!url_override.empty()) {
+    settings.endpoint = parse_endpoint(url_override, origin);
+    if (settings.endpoint.password_file) {
+      settings.endpoint.password = read_secret_file(*settings.endpoint.password_file,
+                                                    fmt::format("{}: password_file", origin));
+    }
+    return settings;
+  }
   const auto& url = config.value("redis.url");
   // Named like a config problem ("golfops.toml:7: redis.url: ..."): loading
   // checked only the scheme (redis::check_scheme).
@@ -92,9 +113,6 @@ Settings settings_from(const config::Config& config) {
       parse_endpoint(url.text,
                      url.source == config::Source::default_value ? std::string("redis.url")
                                                                  : url.origin + ": redis.url");
-  settings.connect_timeout = config.duration("redis.connect_timeout");
-  settings.command_timeout = config.duration("redis.command_timeout");
-  settings.tls_ca_file = config.text("redis.tls_ca_file");
   settings.endpoint.password = resolve_password(
       settings.endpoint.password, settings.endpoint.password_file, url, config, "redis");
   return settings;
@@ -102,15 +120,19 @@ Settings settings_from(const config::Config& config) {
 
 Client::Client(const Settings& settings)
     : m_address(settings.endpoint.address()), m_command_timeout(settings.command_timeout),
-      m_reader(std::make_unique<Reader>()) {
+      m_deadline(settings.deadline), m_reader(std::make_unique<Reader>()) {
   const auto& endpoint = settings.endpoint;
+  auto connect_deadline = net::deadline_after(settings.connect_timeout);
+  if (settings.deadline) {
+    connect_deadline = std::min(connect_deadline, *settings.deadline);
+  }
   try {
     net::TlsOptions tls{endpoint.tls, endpoint.host, settings.tls_ca_file};
-    m_stream = std::make_unique<net::Stream>(
-        endpoint.host, endpoint.port, tls, net::deadline_after(settings.connect_timeout));
+    m_stream = std::make_unique<net::Stream>(endpoint.host, endpoint.port, tls, connect_deadline);
   } catch (const net::NetError& error) {
     throw_unreachable(
-        fmt::format("cannot connect to Redis at {}: {}", m_address, redact(error.what())));
+        fmt::format("cannot connect to Redis at {}: {}", m_address, redact(error.what())),
+        error.failure());
   }
   std::vector<Command> handshake;
   if (!endpoint.password.empty()) {
@@ -123,11 +145,18 @@ Client::Client(const Settings& settings)
   if (handshake.empty()) {
     return;
   }
-  for (const auto& reply : pipeline(handshake)) {
-    if (reply.is_error()) {
+  auto replies = pipeline(handshake);
+  for (std::size_t index = 0; index < replies.size(); ++index) {
+    if (replies[index].is_error()) {
       // AUTH errors name no secret; SELECT errors name the index.
+      bool auth = handshake[index].front() == "AUTH";
       throw_unreachable(
-          fmt::format("Redis at {} refused the connection: {}", m_address, redact(reply.text)));
+          fmt::format("Redis at {} refused {}{}: {}",
+                      m_address,
+                      auth ? "the password" : "SELECT",
+                      auth && !endpoint.user.empty() ? " of user " + endpoint.user : std::string(),
+                      redact(replies[index].text)),
+          auth ? Failure::auth : Failure::refused);
     }
   }
 }
@@ -135,11 +164,22 @@ Client::Client(const Settings& settings)
 Client::~Client() = default;
 
 std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
+  if (m_broken) {
+    throw_unreachable(
+        fmt::format("Redis at {}: the connection broke earlier and is not reused", m_address),
+        Failure::io);
+  }
+  // Cleared only when every reply was read: any throw below leaves the
+  // stream mid-reply.
+  m_broken = true;
   std::string request;
   for (const auto& command : commands) {
     request += encode(command);
   }
   auto deadline = net::deadline_after(m_command_timeout);
+  if (m_deadline) {
+    deadline = std::min(deadline, *m_deadline);
+  }
   std::vector<Reply> replies;
   replies.reserve(commands.size());
   try {
@@ -161,8 +201,9 @@ std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
       redisReaderFeed(m_reader->reader, buffer.data(), count);
     }
   } catch (const net::NetError& error) {
-    throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()));
+    throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()), error.failure());
   }
+  m_broken = false;
   return replies;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,17 @@ struct Settings {
   Milliseconds connect_timeout{5000};
   Milliseconds command_timeout{5000};
   std::string tls_ca_file;
+  // When set, no connect or command waits past it.
+  std::optional<net::Deadline> deadline;
 };
 
 // Settings from redis.* keys (URL, password_file or ?password_file=, timeouts).
 Settings settings_from(const config::Config& config);
+// Settings for another server (a health check's own url): timeouts from
+// redis.*, the password only from that URL. Empty `url_override`: redis.url.
+Settings settings_from(const config::Config& config,
+                       const std::string& url_override,
+                       std::string_view origin);
 
 // A reply, copied out of hiredis' tree so it owns its data.
 struct Reply {
@@ -35,6 +43,9 @@ struct Reply {
   std::vector<Reply> elements;
 
   bool is_error() const { return type == Type::error; }
+  // The error's code, its first word by the protocol's convention
+  // ("NOAUTH", "WRONGPASS", "ERR"); empty for other replies.
+  std::string error_code() const;
 };
 
 using Command = std::vector<std::string>;
@@ -52,7 +63,8 @@ struct Script {
 class Client {
 public:
   // Connects, authenticates (password-only AUTH for an empty user) and
-  // selects the database. Throws Error(unreachable) naming host:port.
+  // selects the database. Throws Error(unreachable) naming host:port, with
+  // the failure typed (dns, connect, tls, timeout; auth when AUTH is refused).
   explicit Client(const Settings& settings);
   ~Client();
   Client(const Client&) = delete;
@@ -69,15 +81,20 @@ public:
              const std::vector<std::string>& arguments);
 
   const std::string& address() const { return m_address; }
+  // A connection that timed out or broke in the middle of a reply is never
+  // used again: the next read would return the previous command's reply.
+  bool broken() const { return m_broken; }
 
 private:
   std::vector<Reply> exchange(const std::vector<Command>& commands);
 
   std::string m_address;
   Milliseconds m_command_timeout;
+  std::optional<net::Deadline> m_deadline;
   std::unique_ptr<net::Stream> m_stream;
   struct Reader;
   std::unique_ptr<Reader> m_reader;
+  bool m_broken = false;
 };
 
 } // namespace golfops::core::redis

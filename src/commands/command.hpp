@@ -7,10 +7,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
-namespace golfops::cli {
+namespace golfops::commands {
 
 // What a command hands back to cli::main: the report to render and the exit
 // code (a check that ran and failed is a result, not an exception).
@@ -24,24 +26,36 @@ struct Outcome {
 
 struct Invocation {
   core::Context& context;
-  core::output::Format format;
+  // -o: "table", "json", or one of the formats the command declared.
+  std::string format;
   // Shows an intermediate report now (health --watch redraws with it); the
   // final one is the Outcome's.
   std::function<void(const core::output::Report&)> show = {};
 };
 
+// How a family reports an error under its own exit convention (Nagios:
+// one UNKNOWN line on stdout, exit 3). `words` is the command line, so the
+// mapping applies even when parsing itself failed.
+struct ErrorExit {
+  std::function<bool(const std::vector<std::string>& words)> applies;
+  std::function<int(const core::Error& error, std::ostream& out)> report;
+};
+
 // The command chosen while parsing, run by cli::main after parsing ends.
 struct Selected {
   std::function<Outcome(Invocation&)> run;
+  // Output formats the chosen command renders beyond table and json
+  // (health: "health+json", "prometheus"); -o anything else is a usage error.
+  std::vector<std::string> formats = {};
   // Commands like version and completion never read config, so start-up pays
   // nothing for it.
   bool needs_config = true;
   // config show / validate report problems instead of refusing to run.
   bool reports_config_problems = false;
-  // Errors are reported as a Nagios UNKNOWN line with exit 3 (health --nagios).
-  bool nagios = false;
   // Command flags that set config keys: key -> (value, "--flag").
   std::map<std::string, std::pair<std::string, std::string>> config_flags;
+  // Family exit conventions for errors, registered with the family.
+  std::vector<ErrorExit> error_exits = {};
 };
 
-} // namespace golfops::cli
+} // namespace golfops::commands

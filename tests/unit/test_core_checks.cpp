@@ -1,9 +1,9 @@
-#include "commands/health/conditions.hpp"
+#include "core/checks/conditions.hpp"
 #include "core/error.hpp"
 
 #include <doctest/doctest.h>
 
-using namespace golfops::commands::health;
+using namespace golfops::core::checks;
 using golfops::core::Error;
 using golfops::core::http::Response;
 
@@ -19,12 +19,12 @@ Response response(std::string body) {
 
 } // namespace
 
-TEST_CASE("health::parse_condition") {
+TEST_CASE("checks::parse_condition") {
   auto condition = parse_condition(R"($.status == "ok")", "c");
   CHECK(condition.subject == "$.status");
-  CHECK(condition.op == "==");
+  CHECK(condition.op == Operator::equal);
   CHECK(condition.expected == "ok");
-  CHECK(parse_condition("header.x-service contains golf", "c").op == "contains");
+  CHECK(parse_condition("header.x-service contains golf", "c").op == Operator::contains);
   CHECK(parse_condition("$.a[0].b <= 10", "c").subject == "$.a[0].b");
   for (auto bad : {"$.status", "status ~= 1", "nope == 1", "$..a == 1", "header. == x"}) {
     CAPTURE(bad);
@@ -34,7 +34,7 @@ TEST_CASE("health::parse_condition") {
   }
 }
 
-TEST_CASE("health::evaluate") {
+TEST_CASE("checks::evaluate") {
   auto ok = response(R"({"status":"ok","db":{"latency_ms":3,"up":true},"items":[{"n":1}]})");
   auto check = [&](const char* text) { return evaluate(parse_condition(text, "c"), ok); };
   CHECK(check(R"($.status == "ok")").ok);
@@ -49,11 +49,11 @@ TEST_CASE("health::evaluate") {
 
   auto failed = check(R"($.status != "ok")");
   CHECK_FALSE(failed.ok);
-  CHECK(failed.reason == "body");
+  CHECK(failed.reason == Reason::body);
   CHECK(failed.message == R"(expected $.status != "ok", got 'ok')");
   CHECK(check("$.missing == 1").message.find("not in the body") != std::string::npos);
-  CHECK(check("header.x-missing == 1").reason == "header");
-  CHECK(check("status == 201").reason == "status");
+  CHECK(check("header.x-missing == 1").reason == Reason::header);
+  CHECK(check("status == 201").reason == Reason::status);
   CHECK_FALSE(evaluate(parse_condition("$.a == 1", "c"), response("not json")).ok);
   CHECK_FALSE(check("$.status < 3").ok); // ordering needs numbers
 }

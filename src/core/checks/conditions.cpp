@@ -1,4 +1,4 @@
-#include "commands/health/conditions.hpp"
+#include "core/checks/conditions.hpp"
 
 #include "core/error.hpp"
 
@@ -7,11 +7,19 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-namespace golfops::commands::health {
+namespace golfops::core::checks {
 namespace {
 
-constexpr std::array<std::string_view, 7> k_operators{
-    " contains ", " == ", " != ", " <= ", " >= ", " < ", " > "};
+// Longest first where one spelling starts another (<= before <).
+constexpr std::array<std::pair<std::string_view, Operator>, 7> k_operators{{
+    {" contains ", Operator::contains},
+    {" == ", Operator::equal},
+    {" != ", Operator::not_equal},
+    {" <= ", Operator::less_equal},
+    {" >= ", Operator::greater_equal},
+    {" < ", Operator::less},
+    {" > ", Operator::greater},
+}};
 
 std::string trim(std::string_view text) {
   auto begin = text.find_first_not_of(" \t");
@@ -59,34 +67,34 @@ std::optional<nlohmann::json::json_pointer> pointer_of(const std::string& path) 
   }
 }
 
-bool compare(const std::string& seen, const std::string& op, const std::string& expected) {
-  if (op == "contains") {
+bool compare(const std::string& seen, Operator op, const std::string& expected) {
+  if (op == Operator::contains) {
     return seen.find(expected) != std::string::npos;
   }
   auto left = as_number(seen);
   auto right = as_number(expected);
   if (left && right) {
-    if (op == "==") {
+    switch (op) {
+    case Operator::equal:
       return *left == *right;
-    }
-    if (op == "!=") {
+    case Operator::not_equal:
       return *left != *right;
-    }
-    if (op == "<") {
+    case Operator::less:
       return *left < *right;
-    }
-    if (op == "<=") {
+    case Operator::less_equal:
       return *left <= *right;
-    }
-    if (op == ">") {
+    case Operator::greater:
       return *left > *right;
+    case Operator::greater_equal:
+      return *left >= *right;
+    case Operator::contains:
+      break;
     }
-    return *left >= *right;
   }
-  if (op == "==") {
+  if (op == Operator::equal) {
     return seen == expected;
   }
-  if (op == "!=") {
+  if (op == Operator::not_equal) {
     return seen != expected;
   }
   return false; // ordering needs numbers
@@ -94,19 +102,31 @@ bool compare(const std::string& seen, const std::string& op, const std::string& 
 
 } // namespace
 
+std::string_view to_string(Operator op) {
+  for (const auto& [spelling, candidate] : k_operators) {
+    if (candidate == op) {
+      return spelling.substr(1, spelling.size() - 2);
+    }
+  }
+  return "==";
+}
+
 Condition parse_condition(std::string_view text, std::string_view field) {
-  for (auto op : k_operators) {
-    auto at = text.find(op);
+  for (const auto& [spelling, op] : k_operators) {
+    auto at = text.find(spelling);
     if (at == std::string_view::npos) {
       continue;
     }
     Condition condition{
-        std::string(text), trim(text.substr(0, at)), trim(op), trim(text.substr(at + op.size()))};
+        std::string(text), trim(text.substr(0, at)), op, trim(text.substr(at + spelling.size()))};
     // A JSON literal on the right: "ok" → ok; numbers, true, null as written.
     if (condition.expected.size() >= 2 && condition.expected.front() == '"' &&
         condition.expected.back() == '"') {
-      condition.expected =
-          nlohmann::json::parse(condition.expected, nullptr, false).get<std::string>();
+      auto literal = nlohmann::json::parse(condition.expected, nullptr, false);
+      if (!literal.is_string()) {
+        break; // "a"b" is not one JSON string
+      }
+      condition.expected = literal.get<std::string>();
     }
     bool subject_ok = condition.subject == "status" || condition.subject == "body" ||
                       (condition.subject.starts_with("header.") && condition.subject.size() > 7) ||
@@ -116,23 +136,23 @@ Condition parse_condition(std::string_view text, std::string_view field) {
     }
     return condition;
   }
-  core::throw_usage(
+  throw_usage(
       fmt::format("{}: invalid condition '{}' (expected SUBJECT OP VALUE: SUBJECT is $.json.path, "
                   "header.NAME, body or status; OP is ==, !=, <, <=, >, >= or contains)",
                   field,
                   text));
 }
 
-Verdict evaluate(const Condition& condition, const core::http::Response& response) {
+Verdict evaluate(const Condition& condition, const http::Response& response) {
   std::string seen;
-  std::string reason = "body";
+  auto reason = Reason::body;
   if (condition.subject == "status") {
     seen = std::to_string(response.status);
-    reason = "status";
+    reason = Reason::status;
   } else if (condition.subject == "body") {
     seen = response.body;
   } else if (condition.subject.starts_with("header.")) {
-    reason = "header";
+    reason = Reason::header;
     auto value = response.header(condition.subject.substr(7));
     if (!value) {
       return {false,
@@ -156,10 +176,10 @@ Verdict evaluate(const Condition& condition, const core::http::Response& respons
     seen = value.is_string() ? value.get<std::string>() : value.dump();
   }
   if (compare(seen, condition.op, condition.expected)) {
-    return {true, "", ""};
+    return {true, Reason::none, ""};
   }
   auto shown = seen.size() > 80 ? seen.substr(0, 77) + "..." : seen;
   return {false, reason, fmt::format("expected {}, got '{}'", condition.text, shown)};
 }
 
-} // namespace golfops::commands::health
+} // namespace golfops::core::checks

@@ -1,0 +1,23 @@
+# Fails when a file includes a layer above its own: core must not include
+# commands/ or cli/, and commands must not include cli/ (data flows
+# cli -> commands -> core; see ARCHITECTURE.md).
+file(GLOB_RECURSE core_files ${SOURCE_DIR}/core/*.hpp ${SOURCE_DIR}/core/*.cpp)
+file(GLOB_RECURSE command_files ${SOURCE_DIR}/commands/*.hpp ${SOURCE_DIR}/commands/*.cpp)
+set(violations "")
+foreach(file IN LISTS core_files)
+  file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"(commands|cli)/")
+  foreach(line IN LISTS lines)
+    list(APPEND violations "${file}: ${line} (core includes no command or cli header)")
+  endforeach()
+endforeach()
+foreach(file IN LISTS command_files)
+  file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"cli/")
+  foreach(line IN LISTS lines)
+    list(APPEND violations "${file}: ${line} (commands include no cli header; shared types are in commands/command.hpp)")
+  endforeach()
+endforeach()
+if(violations)
+  list(JOIN violations "\n" message)
+  message(FATAL_ERROR "layering violated:\n${message}")
+endif()
+file(TOUCH ${STAMP})
