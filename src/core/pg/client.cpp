@@ -7,6 +7,7 @@
 #include "core/net.hpp"
 #include "core/redact.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -62,6 +63,41 @@ Failure classify(ConnStatusType phase, const PGconn* connection) {
   default:
     return Failure::connect;
   }
+}
+
+// The SQLSTATE of a connection failure. libpq keeps no result for it, but
+// with verbose errors it writes the code after the severity:
+// "...: FATAL:  28P01: password authentication failed". The code is the
+// protocol's, the same in every language; the words around it are not used.
+// Returns the code and the message with it taken out.
+std::pair<std::string, std::string> split_sqlstate(std::string message) {
+  for (auto at = message.find(":  "); at != std::string::npos; at = message.find(":  ", at + 1)) {
+    auto code = at + 3;
+    if (code + 6 > message.size() || message[code + 5] != ':') {
+      continue;
+    }
+    bool is_code =
+        std::all_of(message.begin() + static_cast<long>(code),
+                    message.begin() + static_cast<long>(code + 5),
+                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+    if (is_code) {
+      auto sqlstate = message.substr(code, 5);
+      message.erase(code, 7);
+      return {sqlstate, message};
+    }
+  }
+  return {"", message};
+}
+
+// Which failure a refused connection was, from its SQLSTATE class.
+std::optional<Failure> failure_for(std::string_view sqlstate) {
+  if (sqlstate.starts_with("28")) {
+    return Failure::auth; // invalid_password, invalid_authorization_specification
+  }
+  if (sqlstate.empty()) {
+    return std::nullopt;
+  }
+  return Failure::refused; // no such database, too many clients, starting up
 }
 
 // Resolves the host ourselves, within the deadline, and hands libpq the
@@ -218,6 +254,7 @@ Client::Client(const Settings& settings)
         error.failure());
   }
   connect(conninfo, deadline);
+  PQsetErrorVerbosity(m_connection, PQERRORS_DEFAULT);
   PQsetNoticeProcessor(m_connection, &ignore_notice, nullptr);
 }
 
@@ -235,6 +272,8 @@ void Client::connect(const Conninfo& conninfo, Clock::time_point deadline) {
   if (PQstatus(m_connection) == CONNECTION_BAD) {
     fail(Failure::connect, first_line(PQerrorMessage(m_connection)));
   }
+  // Verbose, so a server's refusal carries its SQLSTATE (split_sqlstate).
+  PQsetErrorVerbosity(m_connection, PQERRORS_VERBOSE);
   auto polling = PGRES_POLLING_WRITING;
   while (polling != PGRES_POLLING_OK) {
     auto phase = PQstatus(m_connection);
@@ -257,7 +296,8 @@ void Client::connect(const Conninfo& conninfo, Clock::time_point deadline) {
     }
     polling = PQconnectPoll(m_connection);
     if (polling == PGRES_POLLING_FAILED) {
-      fail(classify(phase, m_connection), first_line(PQerrorMessage(m_connection)));
+      auto [sqlstate, message] = split_sqlstate(first_line(PQerrorMessage(m_connection)));
+      fail(failure_for(sqlstate).value_or(classify(phase, m_connection)), message);
     }
   }
 }
