@@ -3,7 +3,7 @@
 # Start-up time matters (`migrate status` in CI, `health` from cron), and each
 # shared library costs symbol lookups before main(): Debian builds them with
 # BIND_NOW. So the libraries that allow it are compiled in: fmt and toml++
-# header-only, hiredis and zstd from their static archives, libstdc++ and
+# header-only, hiredis from its static archive (zstd and libcurl are opened on first use), libstdc++ and
 # libgcc statically (see Settings.cmake). libpq, libcurl and OpenSSL stay
 # shared: they take security updates from the distribution.
 find_package(PkgConfig REQUIRED)
@@ -30,4 +30,8 @@ function(golfops_static_library target package archive)
                                              INTERFACE_INCLUDE_DIRECTORIES "${${target}_PC_INCLUDE_DIRS}")
 endfunction()
 golfops_static_library(golfops_hiredis hiredis libhiredis.a)
-golfops_static_library(golfops_zstd libzstd libzstd.a)
+# zstd: headers only; core/zstd.cpp opens the shared library (multithreaded,
+# unlike Debian's static archive) the first time something compresses.
+pkg_check_modules(ZSTD REQUIRED libzstd)
+add_library(golfops_zstd INTERFACE)
+target_include_directories(golfops_zstd SYSTEM INTERFACE ${ZSTD_INCLUDE_DIRS})

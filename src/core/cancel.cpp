@@ -44,6 +44,13 @@ void Cancellation::request(int signal) noexcept {
   errno = saved;
 }
 
+void Cancellation::reset() {
+  char buffer[64];
+  while (::read(m_pipe[0], buffer, sizeof buffer) > 0) {
+  }
+  g_signal.store(0);
+}
+
 bool Cancellation::requested() const {
   return g_signal.load() != 0;
 }

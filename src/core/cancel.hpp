@@ -41,6 +41,9 @@ public:
   void sleep_for(Milliseconds duration) const;
   void sleep_until(std::chrono::steady_clock::time_point until) const;
 
+  // Forgets a request (unit tests; golfops itself exits after one).
+  void reset();
+
   Cancellation(const Cancellation&) = delete;
   Cancellation& operator=(const Cancellation&) = delete;
 

@@ -53,3 +53,35 @@ std::string random_hex(std::size_t bytes) {
 }
 
 } // namespace golfops::core
+
+namespace golfops::core {
+
+struct Sha256::State {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  ~State() { EVP_MD_CTX_free(context); }
+};
+
+Sha256::Sha256() : m_state(std::make_unique<State>()) {
+  if (m_state->context == nullptr || EVP_DigestInit_ex(m_state->context, sha256(), nullptr) != 1) {
+    throw_failed("cannot start a SHA-256 digest");
+  }
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view data) {
+  if (EVP_DigestUpdate(m_state->context, data.data(), data.size()) != 1) {
+    throw_failed("SHA-256 digest failed");
+  }
+}
+
+std::string Sha256::hex_digest() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(m_state->context, digest.data(), &length) != 1) {
+    throw_failed("SHA-256 digest failed");
+  }
+  return to_hex(digest.data(), length);
+}
+
+} // namespace golfops::core

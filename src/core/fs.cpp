@@ -1,5 +1,6 @@
 #include "core/fs.hpp"
 
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 
@@ -9,7 +10,6 @@
 #include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 
 namespace golfops::core {
@@ -42,35 +42,58 @@ void fsync_directory(const std::filesystem::path& directory) {
 
 } // namespace
 
-void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-  auto directory = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  std::string temp = (directory / fmt::format(".{}.tmp.XXXXXX", path.filename().string())).string();
-  int fd = ::mkstemp(temp.data());
-  if (fd < 0) {
+AtomicFile::AtomicFile(std::filesystem::path target, mode_t mode) : m_target(std::move(target)) {
+  auto directory =
+      m_target.parent_path().empty() ? std::filesystem::path(".") : m_target.parent_path();
+  std::string temp =
+      (directory / fmt::format(".{}.tmp.XXXXXX", m_target.filename().string())).string();
+  m_fd = ::mkstemp(temp.data());
+  if (m_fd < 0) {
     throw_failed(
         fmt::format("cannot create a temporary file in {}: {}", directory.string(), errno_text()));
   }
-  try {
-    if (::fchmod(fd, mode) != 0) {
-      throw_failed(fmt::format("cannot set the mode of {}: {}", temp, errno_text()));
-    }
-    write_all(fd, content, temp);
-    if (::fsync(fd) != 0) {
-      throw_failed(fmt::format("cannot fsync {}: {}", temp, errno_text()));
-    }
-    ::close(fd);
-    fd = -1;
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-      throw_failed(fmt::format("cannot rename {} to {}: {}", temp, path.string(), errno_text()));
-    }
-  } catch (...) {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    ::unlink(temp.c_str());
-    throw;
+  m_temporary = temp;
+  if (::fchmod(m_fd, mode) != 0) {
+    auto error = errno_text();
+    ::close(m_fd);
+    ::unlink(m_temporary.c_str());
+    throw_failed(fmt::format("cannot set the mode of {}: {}", temp, error));
   }
-  fsync_directory(directory);
+}
+
+AtomicFile::~AtomicFile() {
+  if (m_fd >= 0) {
+    ::close(m_fd);
+  }
+  if (!m_committed) {
+    ::unlink(m_temporary.c_str());
+  }
+}
+
+void AtomicFile::write(std::string_view data) {
+  write_all(m_fd, data, m_temporary);
+  m_bytes += data.size();
+}
+
+void AtomicFile::commit() {
+  if (::fsync(m_fd) != 0) {
+    throw_failed(fmt::format("cannot fsync {}: {}", m_temporary.string(), errno_text()));
+  }
+  ::close(m_fd);
+  m_fd = -1;
+  if (::rename(m_temporary.c_str(), m_target.c_str()) != 0) {
+    throw_failed(fmt::format(
+        "cannot rename {} to {}: {}", m_temporary.string(), m_target.string(), errno_text()));
+  }
+  m_committed = true;
+  fsync_directory(m_target.parent_path().empty() ? std::filesystem::path(".")
+                                                 : m_target.parent_path());
+}
+
+void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  AtomicFile file(path, mode);
+  file.write(content);
+  file.commit();
 }
 
 std::string read_file(const std::filesystem::path& path, std::string_view field) {
@@ -123,38 +146,37 @@ std::string read_secret_file(const std::filesystem::path& path, std::string_view
   return secret;
 }
 
-FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
-  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (m_fd < 0) {
+FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout)
+    : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  if (!m_fd) {
     throw_failed(fmt::format("cannot open lock file {}: {}", path.string(), errno_text()));
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(5);
-  while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
-      ::close(m_fd);
       throw_failed(fmt::format("cannot lock {}: {}", path.string(), errno_text()));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       char holder[32] = {};
-      auto length = ::pread(m_fd, holder, sizeof holder - 1, 0);
-      ::close(m_fd);
+      auto length = ::pread(m_fd.get(), holder, sizeof holder - 1, 0);
       std::string pid = length > 0 ? std::string(holder, static_cast<std::size_t>(length)) : "?";
       throw_refused(fmt::format("lock {} is held by pid {}", path.string(), pid));
     }
-    std::this_thread::sleep_for(pause);
+    Cancellation::process().sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(200));
   }
+  // The holder's pid, for the message another run shows; the lock holds
+  // whether or not it could be written.
   auto pid = std::to_string(::getpid());
-  if (::ftruncate(m_fd, 0) == 0) {
-    write_all(m_fd, pid, path);
+  if (::ftruncate(m_fd.get(), 0) == 0) {
+    [[maybe_unused]] auto written = ::pwrite(m_fd.get(), pid.data(), pid.size(), 0);
   }
 }
 
 FileLock::~FileLock() {
-  if (m_fd >= 0) {
-    ::flock(m_fd, LOCK_UN);
-    ::close(m_fd);
+  if (m_fd) {
+    ::flock(m_fd.get(), LOCK_UN);
   }
 }
 

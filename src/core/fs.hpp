@@ -1,6 +1,9 @@
 #pragma once
 
+#include "core/fd.hpp"
+
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -8,11 +11,37 @@
 
 namespace golfops::core {
 
-// Writes `content` to `path` atomically: a temp file in the same directory,
-// fsync, rename over the target, fsync of the directory. Readers see the old
-// file or the new one, never a torn one. `mode` applies from creation, so a
-// secret is never readable by others even for an instant.
-void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode = 0644);
+// A file written under a temporary name in the target's directory and
+// renamed over the target only by commit() (after fsync; the directory is
+// fsynced too). Readers see the old file or the whole new one, never a torn
+// one; a writer that throws or is cancelled leaves nothing behind (the
+// destructor removes the temporary file). `mode` applies from creation, so
+// a secret is never readable by others even for an instant; the default is
+// owner-only.
+class AtomicFile {
+public:
+  explicit AtomicFile(std::filesystem::path target, mode_t mode = 0600);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(std::string_view data);
+  // Makes the file the target. Nothing may be written after.
+  void commit();
+
+  const std::filesystem::path& temporary_path() const { return m_temporary; }
+  std::uint64_t bytes_written() const { return m_bytes; }
+
+private:
+  std::filesystem::path m_target;
+  std::filesystem::path m_temporary;
+  int m_fd = -1;
+  std::uint64_t m_bytes = 0;
+  bool m_committed = false;
+};
+
+// Writes `content` to `path` atomically (an AtomicFile written at once).
+void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 
 // Reads a whole file; throws Error(usage) naming `field` when it cannot be read.
 std::string read_file(const std::filesystem::path& path, std::string_view field);
@@ -33,7 +62,7 @@ public:
   FileLock& operator=(const FileLock&) = delete;
 
 private:
-  int m_fd = -1;
+  UniqueFd m_fd;
 };
 
 } // namespace golfops::core

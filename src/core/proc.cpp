@@ -1,5 +1,6 @@
 #include "core/proc.hpp"
 
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 
 #include <array>
@@ -19,34 +20,20 @@ extern char** environ;
 namespace golfops::core {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t k_stderr_tail = 8192;
+
 struct Pipe {
-  int read_end = -1;
-  int write_end = -1;
+  UniqueFd read_end;
+  UniqueFd write_end;
   Pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
       throw_failed(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
     }
-    read_end = fds[0];
-    write_end = fds[1];
-  }
-  ~Pipe() {
-    close_read();
-    close_write();
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-  void close_read() {
-    if (read_end >= 0) {
-      ::close(read_end);
-      read_end = -1;
-    }
-  }
-  void close_write() {
-    if (write_end >= 0) {
-      ::close(write_end);
-      write_end = -1;
-    }
+    read_end.reset(fds[0]);
+    write_end.reset(fds[1]);
   }
 };
 
@@ -60,112 +47,280 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   return pointers;
 }
 
-// Feeds stdin and drains stdout/stderr together so neither pipe can fill and
-// deadlock the child.
-void pump(Pipe& input,
-          const std::string& input_data,
-          Pipe& output,
-          Pipe& error,
-          ProcessResult& result,
-          std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::size_t input_offset = 0;
-  if (input_data.empty()) {
-    input.close_write();
-  } else {
-    ::fcntl(input.write_end, F_SETFL, O_NONBLOCK);
+// The child's end of one stream: a pipe end, /dev/null, a file or ours.
+UniqueFd child_end(const Stdio& stdio, bool for_input, std::optional<Pipe>& pipe) {
+  switch (stdio.kind) {
+  case Stdio::Kind::pipe:
+    pipe.emplace();
+    return std::move(for_input ? pipe->read_end : pipe->write_end);
+  case Stdio::Kind::null:
+    return UniqueFd(::open("/dev/null", (for_input ? O_RDONLY : O_WRONLY) | O_CLOEXEC));
+  case Stdio::Kind::file: {
+    UniqueFd fd(for_input
+                    ? ::open(stdio.path.c_str(), O_RDONLY | O_CLOEXEC)
+                    : ::open(stdio.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) {
+      throw_failed(fmt::format("cannot open {}: {}", stdio.path.string(), std::strerror(errno)));
+    }
+    return fd;
   }
-  std::array<char, 65536> buffer;
-  while (output.read_end >= 0 || error.read_end >= 0) {
-    std::array<pollfd, 3> fds{pollfd{output.read_end, POLLIN, 0},
-                              pollfd{error.read_end, POLLIN, 0},
-                              pollfd{input.write_end, POLLOUT, 0}};
-    int wait_ms = -1;
-    if (deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        result.timed_out = true;
-        return;
-      }
-      wait_ms = static_cast<int>(left.count());
-    }
-    if (::poll(fds.data(), fds.size(), wait_ms) < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw_failed(fmt::format("poll failed: {}", std::strerror(errno)));
-    }
-    auto drain = [&](pollfd& fd, Pipe& pipe, std::string& sink) {
-      if (fd.fd >= 0 && (fd.revents & (POLLIN | POLLHUP | POLLERR))) {
-        auto count = ::read(fd.fd, buffer.data(), buffer.size());
-        if (count > 0) {
-          sink.append(buffer.data(), static_cast<std::size_t>(count));
-        } else if (count == 0 || errno != EINTR) {
-          pipe.close_read();
-        }
-      }
-    };
-    drain(fds[0], output, result.standard_output);
-    drain(fds[1], error, result.standard_error);
-    if (fds[2].fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      auto count = ::write(
-          input.write_end, input_data.data() + input_offset, input_data.size() - input_offset);
-      if (count > 0) {
-        input_offset += static_cast<std::size_t>(count);
-      }
-      if ((count < 0 && errno != EAGAIN && errno != EINTR) || input_offset == input_data.size()) {
-        input.close_write();
-      }
-    }
+  case Stdio::Kind::inherit:
+    break;
+  }
+  return {};
+}
+
+void keep_tail(std::string& tail, std::string_view data) {
+  tail.append(data);
+  if (tail.size() > k_stderr_tail) {
+    tail.erase(0, tail.size() - k_stderr_tail);
   }
 }
 
 } // namespace
 
-ProcessResult run_process(const ProcessSpec& spec) {
-  if (spec.argv.empty()) {
-    throw_failed("run_process: empty argv");
+Child::Child(const Options& options) {
+  if (options.argv.empty()) {
+    throw_failed("cannot run a program: empty argv");
   }
-  Pipe input;
-  Pipe output;
-  Pipe error;
+  std::optional<Pipe> input;
+  std::optional<Pipe> output;
+  std::optional<Pipe> error;
+  auto in = child_end(options.standard_input, true, input);
+  auto out = child_end(options.standard_output, false, output);
+  auto err = child_end(options.standard_error, false, error);
+
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, input.read_end, STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, output.write_end, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, error.write_end, STDERR_FILENO);
-  if (!spec.working_directory.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, spec.working_directory.c_str());
+  int target = STDIN_FILENO;
+  for (const auto* fd : {&in, &out, &err}) {
+    if (fd->valid()) {
+      posix_spawn_file_actions_adddup2(&actions, fd->get(), target);
+    }
+    ++target;
   }
-  auto argv = c_strings(spec.argv);
-  auto envp = c_strings(spec.environment);
-  pid_t pid = 0;
-  int status = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  if (!options.working_directory.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+  }
+  // Its own process group, so cancellation stops it and everything it
+  // started; signals golfops ignores or handles are default again in it.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int signal : {SIGPIPE, SIGINT, SIGTERM}) {
+    sigaddset(&defaults, signal);
+  }
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  auto argv = c_strings(options.argv);
+  auto envp = c_strings(options.environment);
+  int status = ::posix_spawnp(&m_pid, argv[0], &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (status != 0) {
-    throw_failed(fmt::format("cannot run {}: {}", spec.argv[0], std::strerror(status)));
+    m_pid = -1;
+    throw_failed(fmt::format("cannot run {}: {}", options.argv[0], std::strerror(status)));
   }
-  input.close_read();
-  output.close_write();
-  error.close_write();
+  if (input) {
+    m_stdin = std::move(input->write_end);
+    ::fcntl(m_stdin.get(), F_SETFL, O_NONBLOCK);
+  }
+  if (output) {
+    m_stdout = std::move(output->read_end);
+  }
+  if (error) {
+    m_stderr = std::move(error->read_end);
+    ::fcntl(m_stderr.get(), F_SETFL, O_NONBLOCK);
+  }
+}
 
+Child::~Child() {
+  if (m_pid > 0 && !m_reaped) {
+    stop();
+  }
+}
+
+void Child::signal_group(int signal) const {
+  if (m_pid > 0 && !m_reaped) {
+    ::kill(-m_pid, signal);
+  }
+}
+
+void Child::stop() {
+  signal_group(SIGTERM);
+  auto deadline = Clock::now() + std::chrono::seconds(2);
+  int status = 0;
+  while (::waitpid(m_pid, &status, WNOHANG) == 0) {
+    if (Clock::now() >= deadline) {
+      signal_group(SIGKILL);
+      while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    ::usleep(10000);
+  }
+  // Whatever the group leader started may outlive it.
+  ::kill(-m_pid, SIGKILL);
+  m_reaped = true;
+}
+
+void Child::drain_stderr(std::string* all) {
+  if (!m_stderr) {
+    return;
+  }
+  std::array<char, 4096> buffer;
+  while (true) {
+    auto count = ::read(m_stderr.get(), buffer.data(), buffer.size());
+    if (count > 0) {
+      std::string_view data(buffer.data(), static_cast<std::size_t>(count));
+      keep_tail(m_stderr_tail, data);
+      if (all != nullptr) {
+        all->append(data);
+      }
+      continue;
+    }
+    if (count == 0) {
+      m_stderr.reset(); // EOF
+    }
+    return; // EAGAIN or EINTR: nothing more now
+  }
+}
+
+bool Child::write_stdin(std::string_view data) {
+  while (!data.empty()) {
+    auto written = ::write(m_stdin.get(), data.data(), data.size());
+    if (written > 0) {
+      data.remove_prefix(static_cast<std::size_t>(written));
+      continue;
+    }
+    if (written < 0 && errno == EPIPE) {
+      return false;
+    }
+    if (written < 0 && errno != EAGAIN && errno != EINTR) {
+      throw_failed(fmt::format("writing to pid {}: {}", m_pid, std::strerror(errno)));
+    }
+    std::vector<pollfd> fds{pollfd{m_stdin.get(), POLLOUT, 0}};
+    if (m_stderr) {
+      fds.push_back(pollfd{m_stderr.get(), POLLIN, 0});
+    }
+    poll_cancellable(fds, -1);
+    drain_stderr();
+  }
+  return true;
+}
+
+void Child::close_stdin() {
+  m_stdin.reset();
+}
+
+std::size_t Child::read_stdout(char* buffer, std::size_t size) {
+  while (true) {
+    std::vector<pollfd> fds{pollfd{m_stdout.get(), POLLIN, 0}};
+    if (m_stderr) {
+      fds.push_back(pollfd{m_stderr.get(), POLLIN, 0});
+    }
+    poll_cancellable(fds, -1);
+    drain_stderr();
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+      continue;
+    }
+    auto count = ::read(m_stdout.get(), buffer, size);
+    if (count >= 0) {
+      return static_cast<std::size_t>(count);
+    }
+    if (errno != EINTR && errno != EAGAIN) {
+      throw_failed(fmt::format("reading from pid {}: {}", m_pid, std::strerror(errno)));
+    }
+  }
+}
+
+Child::Exit Child::wait() {
+  m_stdin.reset();
+  while (m_stderr) {
+    std::vector<pollfd> fds{pollfd{m_stderr.get(), POLLIN, 0}};
+    poll_cancellable(fds, -1);
+    drain_stderr();
+  }
+  int status = 0;
+  while (true) {
+    auto done = ::waitpid(m_pid, &status, WNOHANG);
+    if (done == m_pid || (done < 0 && errno != EINTR)) {
+      break;
+    }
+    Cancellation::process().sleep_for(Milliseconds(5));
+  }
+  m_reaped = true;
+  Exit exit;
+  if (WIFEXITED(status)) {
+    exit.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    exit.signal = WTERMSIG(status);
+    exit.exit_code = 128 + exit.signal;
+  }
+  exit.stderr_tail = m_stderr_tail;
+  return exit;
+}
+
+ProcessResult run_process(const ProcessSpec& spec) {
+  Child child({spec.argv,
+               spec.environment,
+               spec.working_directory,
+               spec.standard_input.empty() ? Stdio::to_null() : Stdio::to_pipe(),
+               Stdio::to_pipe(),
+               Stdio::to_pipe()});
   ProcessResult result;
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::optional<Clock::time_point> deadline;
   if (spec.timeout) {
-    deadline = std::chrono::steady_clock::now() + *spec.timeout;
+    deadline = Clock::now() + *spec.timeout;
   }
-  pump(input, spec.standard_input, output, error, result, deadline);
+  // Feed stdin and drain stdout/stderr together so no pipe can fill and
+  // deadlock the child.
+  std::string_view input = spec.standard_input;
+  std::array<char, 65536> buffer;
+  while (child.m_stdout || child.m_stderr) {
+    if (input.empty()) {
+      child.m_stdin.reset();
+    }
+    std::vector<pollfd> fds{pollfd{child.m_stdout.get(), POLLIN, 0},
+                            pollfd{child.m_stderr.get(), POLLIN, 0},
+                            pollfd{child.m_stdin.get(), POLLOUT, 0}};
+    if (poll_cancellable(fds, deadline ? milliseconds_until(*deadline) : -1) == 0) {
+      result.timed_out = true;
+      break;
+    }
+    if (fds[0].revents != 0) {
+      auto count = ::read(child.m_stdout.get(), buffer.data(), buffer.size());
+      if (count > 0) {
+        result.standard_output.append(buffer.data(), static_cast<std::size_t>(count));
+      } else if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
+        child.m_stdout.reset();
+      }
+    }
+    if (fds[1].revents != 0) {
+      child.drain_stderr(&result.standard_error);
+    }
+    if (fds[2].revents != 0) {
+      auto written = ::write(child.m_stdin.get(), input.data(), input.size());
+      if (written > 0) {
+        input.remove_prefix(static_cast<std::size_t>(written));
+      } else if (written < 0 && errno != EAGAIN && errno != EINTR) {
+        input = {}; // the child closed its stdin
+      }
+    }
+  }
   if (result.timed_out) {
-    ::kill(pid, SIGKILL);
+    child.stop();
+    result.exit_code = 128 + SIGKILL;
+    return result;
   }
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(wait_status)) {
-    result.exit_code = WEXITSTATUS(wait_status);
-  } else if (WIFSIGNALED(wait_status)) {
-    result.exit_code = 128 + WTERMSIG(wait_status);
-  }
+  auto exit = child.wait();
+  result.exit_code = exit.exit_code;
   return result;
 }
 

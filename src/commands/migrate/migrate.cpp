@@ -649,7 +649,8 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
                                    "`-- golfops:no-transaction` for CREATE INDEX CONCURRENTLY.\n",
                                    direction,
                                    version,
-                                   options.name));
+                                   options.name),
+                       0644); // a source file, read by the team and CI
     result.files.push_back(path.string());
   }
   return result;

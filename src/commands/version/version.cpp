@@ -1,6 +1,7 @@
 #include "commands/version/version.hpp"
 
 #include "build_info.hpp"
+#include "core/zstd.hpp"
 
 #include <CLI/Version.hpp>
 #include <curl/curl.h>
@@ -10,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <toml++/impl/version.h>
-#include <zstd.h>
 
 namespace golfops::commands::version {
 
@@ -24,7 +24,7 @@ VersionResult run_version() {
       {"hiredis", fmt::format("{}.{}.{}", HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH)},
       {"libcurl", curl_version_info(CURLVERSION_NOW)->version},
       {"openssl", OpenSSL_version(OPENSSL_VERSION)},
-      {"zstd", ZSTD_versionString()},
+      {"zstd", core::zstd_version()},
       {"fmt",
        fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
       {"toml++", fmt::format("{}.{}.{}", TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH)},
