@@ -304,8 +304,9 @@ int main(int argc, char** argv) {
           core::output::render(outcome.report, format, color_wanted(STDOUT_FILENO, global)));
       std::cout.flush();
     }
-    for (const auto& line : outcome.errors) {
-      logger.error(line);
+    if (!outcome.errors.empty()) {
+      logger.log(
+          core::output::Level::error, core::join(outcome.errors, "\n"), outcome.error_fields);
     }
     return status;
   } catch (const core::Error& error) {

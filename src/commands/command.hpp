@@ -19,7 +19,10 @@ namespace golfops::commands {
 struct Outcome {
   core::output::Report report = {};
   core::ExitCode exit_code = core::ExitCode::ok;
-  std::vector<std::string> errors = {}; // one line each, written to stderr
+  // What went wrong, written to stderr as one diagnostic (one JSON record
+  // with --log-format json, `error_fields` as its keys); a line each in text.
+  std::vector<std::string> errors = {};
+  std::map<std::string, std::string> error_fields = {};
   // A command with its own exit convention (health --nagios: 0/1/2/3).
   std::optional<int> exit_status = {};
 };

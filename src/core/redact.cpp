@@ -167,6 +167,26 @@ std::vector<std::string> url_secrets(std::string_view url) {
   return secrets;
 }
 
+void register_credentials_in(std::string_view text) {
+  for (auto at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    auto colon = text.rfind(':', at);
+    if (colon == std::string_view::npos) {
+      continue;
+    }
+    auto secret = text.substr(colon + 1, at - colon - 1);
+    if (!secret.empty() && secret.find_first_of(" \t\n/'\"") == std::string_view::npos) {
+      register_secret(secret);
+    }
+  }
+  for (auto at = text.find("password="); at != std::string_view::npos;
+       at = text.find("password=", at + 1)) {
+    auto value = text.substr(at + 9);
+    bool quoted = value.starts_with('\'');
+    value.remove_prefix(quoted ? 1 : 0);
+    register_secret(value.substr(0, value.find(quoted ? '\'' : ' ')));
+  }
+}
+
 bool is_secret_header(std::string_view name) {
   auto key = lower(name);
   for (std::string_view exact : {"authorization", "proxy-authorization", "cookie", "set-cookie"}) {

@@ -32,6 +32,11 @@ std::string redact_url(std::string_view url);
 // secret-looking query parameters (for register_secret).
 std::vector<std::string> url_secrets(std::string_view url);
 
+// Registers what looks like a credential in text golfops could not parse
+// (a malformed URL or conninfo a library will echo back): the `secret` of
+// every "user:secret@" and of "password=secret".
+void register_credentials_in(std::string_view text);
+
 // A header whose value is a credential: Authorization, Proxy-Authorization,
 // Cookie, Set-Cookie, and names with token, secret, password, api-key/apikey.
 bool is_secret_header(std::string_view name);

@@ -48,9 +48,17 @@ void add_config_keys() {
 
 std::vector<CheckSpec> configured_checks(const core::config::Config& config) {
   std::vector<CheckSpec> checks;
+  std::vector<std::string> problems; // every malformed check, one line each
   const auto& entries = config.entries("health.check");
   for (std::size_t index = 0; index < entries.size(); ++index) {
-    checks.push_back(core::checks::spec_from(entries[index], "health.check", index + 1));
+    try {
+      checks.push_back(core::checks::spec_from(entries[index], "health.check", index + 1));
+    } catch (const core::Error& error) {
+      problems.emplace_back(error.what());
+    }
+  }
+  if (!problems.empty()) {
+    core::throw_usage(core::join(problems, "\n"));
   }
   return checks;
 }

@@ -32,8 +32,8 @@ struct HealthOptions {
 std::vector<CheckSpec> checks_from(const HealthOptions& options,
                                    const core::config::Config& config);
 
-// Every [[health.check]] of `config` as a spec; throws Error(usage) naming
-// the first malformed one (config validate runs it on every profile).
+// Every [[health.check]] of `config` as a spec; throws Error(usage) with a
+// line for each malformed one (config validate runs it on every profile).
 std::vector<CheckSpec> configured_checks(const core::config::Config& config);
 
 struct HealthResult {

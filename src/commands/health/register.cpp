@@ -1,6 +1,7 @@
 #include "commands/command.hpp"
 #include "commands/health/health.hpp"
 #include "core/cancel.hpp"
+#include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>

@@ -1,5 +1,6 @@
 #include "commands/migrate/history.hpp"
 
+#include "core/cancel.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 
@@ -127,7 +128,7 @@ History::Guard History::lock(core::Milliseconds wait) {
     if (std::chrono::steady_clock::now() >= deadline) {
       break;
     }
-    std::this_thread::sleep_for(pause);
+    core::Cancellation::process().sleep_for(std::chrono::duration_cast<core::Milliseconds>(pause));
     pause = std::min(pause * 2, std::chrono::milliseconds(250));
   }
   auto holder = m_client.execute(

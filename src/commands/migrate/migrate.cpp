@@ -168,6 +168,19 @@ Statements statements_for(const Migration& migration,
   return statements;
 }
 
+// The same facts as structured fields, for a JSON log record.
+std::map<std::string, std::string>
+failure_fields(const Migration& migration, bool up, const core::pg::QueryError& error) {
+  const auto& script = up ? migration.up : *migration.down;
+  auto location = locate(script.sql, error.position, error.statement_index, error.context);
+  auto line = location.line == 0 ? 0 : location.line + script.first_line - 1;
+  return {{"file", script.path.string()},
+          {"line", std::to_string(line)},
+          {"column", std::to_string(location.column)},
+          {"sqlstate", error.sqlstate()},
+          {"version", migration.version_label}};
+}
+
 std::vector<std::string> describe_failure(const Migration& migration,
                                           bool up,
                                           const core::pg::QueryError& error,
@@ -279,7 +292,7 @@ StepResult apply_step(Session& session,
                                       attempt,
                                       options.ddl_retries,
                                       core::format_duration(pause)));
-      std::this_thread::sleep_for(pause);
+      context.cancel.sleep_for(std::chrono::duration_cast<core::Milliseconds>(pause));
     }
   }
 }
@@ -389,9 +402,26 @@ RunResult run_steps(Session& session,
       context.log.debug(fmt::format(
           "{} {} in {} ms", up ? "applied" : "reverted", label(migration), step.execution_ms));
       result.steps.push_back(step);
+    } catch (const core::Cancelled& cancelled) {
+      // The partial result is what the operator needs: what is applied now.
+      const auto& script = up ? migration.up : *migration.down;
+      result.interrupted = cancelled.code();
+      result.failure.push_back(fmt::format(
+          "{} while {} {}: {}; the {} migration(s) before it stay {}",
+          cancelled.what(),
+          up ? "applying" : "reverting",
+          label(migration),
+          script.transactional
+              ? "its transaction was rolled back, so nothing from it persists"
+              : "it runs without a transaction (golfops:no-transaction), so statements before "
+                "the interrupted one persist; check it before running up again",
+          result.steps.size(),
+          up ? "applied" : "reverted"));
+      return result;
     } catch (const core::pg::QueryError& error) {
       const auto& script = up ? migration.up : *migration.down;
       result.failure = describe_failure(migration, up, error, script.transactional);
+      result.failure_fields = failure_fields(migration, up, error);
       result.recorded_failed = up && !script.transactional;
       if (error.sqlstate() == k_lock_not_available) {
         result.failure.push_back(fmt::format(

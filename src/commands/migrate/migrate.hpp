@@ -6,6 +6,7 @@
 #include "core/output/report.hpp"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,9 +64,12 @@ struct StepResult {
 struct RunResult {
   std::string direction;
   std::vector<StepResult> steps;
-  std::size_t remaining = 0;        // pending after the run (up) or still applied (down)
-  bool recorded_failed = false;     // the failure was a no-transaction up, now in the table
+  std::size_t remaining = 0;    // pending after the run (up) or still applied (down)
+  bool recorded_failed = false; // the failure was a no-transaction up, now in the table
+  // SIGINT/SIGTERM stopped the run between or inside migrations (exit 130/143).
+  std::optional<core::ExitCode> interrupted;
   std::vector<std::string> failure; // lines: file:line:column message, source line, what to do
+  std::map<std::string, std::string> failure_fields; // file, line, column, sqlstate
 };
 
 struct PlanStep {

@@ -70,8 +70,9 @@ MigrateOptions options_for(const Flags& flags, commands::Invocation& invocation)
 commands::Outcome run_outcome(const RunResult& result) {
   commands::Outcome outcome{render(result)};
   if (!result.failure.empty()) {
-    outcome.exit_code = core::ExitCode::failed;
+    outcome.exit_code = result.interrupted.value_or(core::ExitCode::failed);
     outcome.errors = result.failure;
+    outcome.error_fields = result.failure_fields;
   }
   return outcome;
 }

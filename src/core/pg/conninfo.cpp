@@ -118,6 +118,8 @@ Conninfo parse_conninfo(std::string_view text, std::string_view field) {
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
       PQconninfoParse(cleaned.c_str(), &error_message), &PQconninfoFree);
   if (!options) {
+    // libpq echoes the text it could not parse: hide its credentials first.
+    register_credentials_in(text);
     std::string message = error_message != nullptr ? error_message : "out of memory";
     PQfreemem(error_message);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
