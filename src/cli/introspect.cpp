@@ -12,7 +12,8 @@ const char* const k_exit_status_help =
     "  1  the operation ran and failed\n"
     "  2  usage or configuration error\n"
     "  3  a dependency (database, Redis, HTTP target) is unreachable\n"
-    "  4  refused for safety (needs --yes, lock held, target not empty)";
+    "  4  refused for safety (needs --yes, lock held, target not empty)\n"
+    "  130, 143  interrupted by SIGINT, SIGTERM";
 
 namespace {
 
