@@ -32,6 +32,7 @@ struct DevResult {
 // Starts a throwaway PostgreSQL 15 and Redis on free 127.0.0.1 ports under the
 // state directory, with generated passwords, and writes a golfops.toml that
 // points at them. Idempotent: a second `up` reports the running servers.
+// No path or value passes through a shell; an Error names the failed step.
 DevResult run_dev_up(const DevOptions& options, core::Context& context);
 // Stops the servers golfops started (by their recorded PIDs).
 DevResult run_dev_down(const DevOptions& options, core::Context& context);
