@@ -8,11 +8,9 @@
 #include "core/net.hpp"
 #include "core/pg/client.hpp"
 
-#include <csignal>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -68,7 +66,10 @@ std::optional<Recorded> read_state(const Layout& layout) {
                   json.value("run_as", std::string())};
 }
 
-DevResult describe(const Layout& layout, const Recorded& recorded, std::string action) {
+DevResult describe(const Layout& layout,
+                   const Recorded& recorded,
+                   const ServerUser& user,
+                   std::string action) {
   DevResult result;
   result.action = std::move(action);
   result.state_dir = layout.root;
@@ -77,11 +78,11 @@ DevResult describe(const Layout& layout, const Recorded& recorded, std::string a
   result.servers.push_back({"postgres",
                             fmt::format("127.0.0.1:{}", recorded.postgres_port),
                             read_pid(layout.postgres_pid()),
-                            process_alive(read_pid(layout.postgres_pid()))});
+                            postgres_identity(layout, user) != Identity::other});
   result.servers.push_back({"redis",
                             fmt::format("127.0.0.1:{}", recorded.redis_port),
                             read_pid(layout.redis_pid()),
-                            process_alive(read_pid(layout.redis_pid()))});
+                            redis_identity(layout, user) != Identity::other});
   return result;
 }
 
@@ -90,6 +91,8 @@ bool all_running(const DevResult& result) {
     return server.running;
   });
 }
+
+// --- dev up --------------------------------------------------------------------
 
 std::string config_text(const Layout& layout, const Recorded& recorded) {
   // toml++ writes the strings, escaped: a path may hold quotes or backslashes.
@@ -118,6 +121,10 @@ struct Up {
   // Recorded but stopped (a reboot, `dev down`): start the same servers again.
   DevResult restart(const Recorded& recorded, const DevResult& current) {
     if (!current.servers[0].running) {
+      // Left by a crash, naming a pid someone else has now: PostgreSQL would
+      // refuse to start while that process lives.
+      std::error_code error;
+      fs::remove(layout.postgres_pid(), error);
       if (!fs::exists(layout.postgres_conf())) {
         // A state directory from a golfops that passed the port with pg_ctl -o.
         write_postgres_conf(layout, user, recorded.postgres_port, context);
@@ -125,11 +132,11 @@ struct Up {
       }
       start_postgres(layout, user, bin, context);
     }
-    if (!current.servers[1].running) {
-      auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
+    auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
+    if (!current.servers[1].running && !redis_answers(recorded.redis_port, password, context)) {
       start_redis(layout, user, redis_program, recorded.redis_port, password, context);
     }
-    return describe(layout, recorded, "up");
+    return describe(layout, recorded, user, "up");
   }
 
   DevResult fresh() {
@@ -187,9 +194,46 @@ struct Up {
                                .dump(2) +
                            "\n",
                        0644);
-    return describe(layout, recorded, "up");
+    return describe(layout, recorded, user, "up");
   }
 };
+
+// --- dev down ------------------------------------------------------------------
+
+// --purge deletes databases: --yes, or a person at the terminal who says yes.
+void confirm_purge(const DevOptions& options, const Layout& layout, core::Context& context) {
+  if (options.yes) {
+    return;
+  }
+  auto what = fmt::format("dev down --purge deletes {} and the databases in it",
+                          shell_quote(layout.root.string()));
+  if (!context.confirm.interactive()) {
+    core::throw_refused(fmt::format("{}: pass --yes to confirm (stdin is not a terminal)", what));
+  }
+  if (!context.confirm.ask(fmt::format("golfops: {}. Continue?", what))) {
+    core::throw_refused("dev down --purge: not confirmed, nothing was changed");
+  }
+}
+
+// Deletes what `dev up` wrote, and the directory itself once it is empty: a
+// state directory the user shares with other files keeps them.
+void purge(const Layout& layout, const core::Context& context) {
+  for (const auto& path : {layout.root / "postgres",
+                           layout.redis_dir(),
+                           layout.logs(),
+                           layout.database_password(),
+                           layout.redis_password(),
+                           layout.config_file(),
+                           layout.state_file(),
+                           layout.lock_file()}) {
+    fs::remove_all(path);
+  }
+  std::error_code error;
+  if (!fs::remove(layout.root, error) && error) {
+    context.log.info(
+        fmt::format("dev: kept {}: it holds files golfops did not write", layout.root.string()));
+  }
+}
 
 } // namespace
 
@@ -218,7 +262,7 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
   try {
     Up up{layout, user, bin, redis_program, context};
     if (auto recorded = read_state(layout)) {
-      auto current = describe(layout, *recorded, "up");
+      auto current = describe(layout, *recorded, user, "up");
       if (all_running(current)) {
         current.already = true;
         return current;
@@ -238,22 +282,37 @@ DevResult run_dev_down(const DevOptions& options, core::Context& context) {
     DevResult result{"down", layout.root, {}, {}, {}, true};
     return result;
   }
-  auto user = server_user();
-  auto before = describe(layout, *recorded, "down");
-  fs::path bin = context.config.text("dev.postgres_bin_dir");
-  if (before.servers[0].running) {
-    stop_postgres(layout, user, bin, "fast", context);
+  if (options.purge) {
+    confirm_purge(options, layout, context);
   }
-  if (int pid = before.servers[1].pid; before.servers[1].running) {
-    ::kill(pid, SIGTERM);
-    for (int waited = 0; process_alive(pid) && waited < 100; ++waited) {
-      std::this_thread::sleep_for(100ms);
+  core::FileLock lock(layout.lock_file(), 60s);
+  auto user = server_user();
+  auto before = describe(layout, *recorded, user, "down");
+  fs::path bin = context.config.text("dev.postgres_bin_dir");
+  std::vector<std::string> failures;
+  bool stopped = false;
+  if (before.servers[0].running) {
+    try {
+      stop_postgres(layout, user, bin, "fast", context);
+      stopped = true;
+    } catch (const core::Error& error) {
+      failures.push_back(fmt::format("PostgreSQL: {}", error.what()));
     }
   }
-  auto after = describe(layout, *recorded, "down");
-  after.already = !before.servers[0].running && !before.servers[1].running;
+  // Also when its pid file names no Redis of ours: the authenticated
+  // SHUTDOWN reaches only ours, and a refused connection costs nothing.
+  try {
+    stopped = stop_redis(layout, user, recorded->redis_port, context) || stopped;
+  } catch (const core::Error& error) {
+    failures.push_back(fmt::format("Redis: {}", error.what()));
+  }
+  if (!failures.empty()) {
+    core::throw_failed(fmt::format("dev down: could not stop {}", fmt::join(failures, "; ")));
+  }
+  auto after = describe(layout, *recorded, user, "down");
+  after.already = !stopped;
   if (options.purge) {
-    fs::remove_all(layout.root);
+    purge(layout, context);
   }
   return after;
 }
@@ -264,7 +323,7 @@ DevResult run_dev_status(const DevOptions& options, core::Context& context) {
   if (!recorded) {
     return DevResult{"status", layout.root, {}, {}, {}, false};
   }
-  return describe(layout, *recorded, "status");
+  return describe(layout, *recorded, server_user(), "status");
 }
 
 core::output::Report render(const DevResult& result) {

@@ -11,6 +11,7 @@ namespace golfops::commands::dev {
 struct DevOptions {
   std::filesystem::path state_dir; // empty: dev.state_dir or the default
   bool purge = false;              // down: also delete the state directory
+  bool yes = false;                // down --purge: do not ask (needed without a terminal)
 };
 
 struct ServerState {
@@ -34,7 +35,10 @@ struct DevResult {
 // points at them. Idempotent: a second `up` reports the running servers.
 // No path or value passes through a shell; an Error names the failed step.
 DevResult run_dev_up(const DevOptions& options, core::Context& context);
-// Stops the servers golfops started (by their recorded PIDs).
+// Stops the servers golfops started: PostgreSQL with pg_ctl once its pid is
+// checked to still be that server, Redis with an authenticated SHUTDOWN.
+// Throws Error(failed) naming a server that did not stop. With --purge it
+// asks first (or needs --yes) and otherwise throws Error(refused), changing nothing.
 DevResult run_dev_down(const DevOptions& options, core::Context& context);
 DevResult run_dev_status(const DevOptions& options, core::Context& context);
 

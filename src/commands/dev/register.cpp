@@ -29,8 +29,10 @@ void register_dev(CLI::App& app, cli::Selected& selected) {
 
   auto* down = family->add_subcommand("down", "Stop the servers golfops started");
   add_state_dir(down);
-  down->add_flag("--purge", options->purge, "Also delete the state directory and its data");
-  down->footer("EXAMPLES:\n  golfops dev down\n  golfops dev down --purge");
+  down->add_flag(
+      "--purge", options->purge, "Also delete the state directory and its data (asks, or --yes)");
+  down->add_flag("-y,--yes", options->yes, "Do not ask: required for --purge without a terminal");
+  down->footer("EXAMPLES:\n  golfops dev down\n  golfops dev down --purge --yes");
   down->callback([&selected, options] {
     selected.run = [options](cli::Invocation& invocation) {
       return cli::Outcome{render(run_dev_down(*options, invocation.context))};

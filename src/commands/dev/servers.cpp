@@ -9,7 +9,10 @@
 #include <chrono>
 #include <csignal>
 #include <fmt/format.h>
+#include <fstream>
+#include <optional>
 #include <pwd.h>
+#include <sys/fsuid.h>
 #include <sys/un.h>
 #include <thread>
 #include <unistd.h>
@@ -18,6 +21,7 @@ namespace golfops::commands::dev {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -43,6 +47,67 @@ void give_to(const fs::path& path, const ServerUser& user) {
     core::throw_failed(fmt::format("cannot give {} to {}", path.string(), user.name));
   }
 }
+
+std::string process_name(int pid) {
+  std::ifstream comm(fmt::format("/proc/{}/comm", pid));
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+// A process that exited but was not reaped yet (its parent is init, which
+// may be slow to reap in a container) still has a pid and a name.
+bool is_zombie(int pid) {
+  std::ifstream stat_file(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(stat_file, stat);
+  auto name_end = stat.rfind(')');
+  return name_end == std::string::npos || name_end + 2 >= stat.size() ||
+         stat[name_end + 2] == 'Z' || stat[name_end + 2] == 'X';
+}
+
+std::optional<fs::path> process_directory(int pid, const ServerUser& user) {
+  auto link = fs::path(fmt::format("/proc/{}/cwd", pid));
+  std::error_code error;
+  auto directory = fs::read_symlink(link, error);
+  if (error && !user.name.empty()) {
+    // Root without CAP_SYS_PTRACE (a default container) may not look into
+    // another user's process; that user may. fsuid is per thread.
+    auto previous_gid = ::setfsgid(user.gid);
+    auto previous_uid = ::setfsuid(user.uid);
+    directory = fs::read_symlink(link, error);
+    ::setfsuid(static_cast<uid_t>(previous_uid));
+    ::setfsgid(static_cast<gid_t>(previous_gid));
+  }
+  if (error) {
+    return std::nullopt;
+  }
+  return directory;
+}
+
+// PostgreSQL and Redis work in their data directories (postgres chdirs to
+// PGDATA, redis to `dir`), so a pid from a pid file is our server only if
+// that process still has the server's name and directory: a pid reused by
+// another process after a crash or reboot is never signalled.
+Identity
+identify(int pid, std::string_view name, const fs::path& directory, const ServerUser& user) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH) || is_zombie(pid)) {
+    return Identity::other;
+  }
+  if (!process_name(pid).starts_with(name)) {
+    return Identity::other;
+  }
+  auto cwd = process_directory(pid, user);
+  if (!cwd) {
+    return Identity::unknown;
+  }
+  std::error_code error;
+  auto expected = fs::weakly_canonical(directory, error);
+  return !error && *cwd == expected ? Identity::ours : Identity::other;
+}
+
+constexpr std::string_view k_postgres_name = "postgres";
+constexpr std::string_view k_redis_name = "redis"; // redis-server, or a build named redis-*
 
 } // namespace
 
@@ -108,8 +173,12 @@ int read_pid(const fs::path& path) {
   }
 }
 
-bool process_alive(int pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+Identity postgres_identity(const Layout& layout, const ServerUser& user) {
+  return identify(read_pid(layout.postgres_pid()), k_postgres_name, layout.postgres_data(), user);
+}
+
+Identity redis_identity(const Layout& layout, const ServerUser& user) {
+  return identify(read_pid(layout.redis_pid()), k_redis_name, layout.redis_dir(), user);
 }
 
 // --- PostgreSQL ------------------------------------------------------------
@@ -180,12 +249,16 @@ void start_postgres(const Layout& layout,
   require_success(result, "pg_ctl start", fmt::format(" (log: {})", log.string()));
 }
 
-// Stops PostgreSQL; pg_ctl waits until it has exited.
+// Stops our PostgreSQL; pg_ctl waits until it has exited. pg_ctl itself
+// signals whatever pid postmaster.pid names, so a stale file is checked first.
 void stop_postgres(const Layout& layout,
                    const ServerUser& user,
                    const fs::path& bin,
                    std::string_view mode,
                    const core::Context& context) {
+  if (postgres_identity(layout, user) == Identity::other) {
+    return;
+  }
   require_success(run_as(user,
                          {{(bin / "pg_ctl").string(),
                            "-D",
@@ -209,6 +282,7 @@ core::redis::Settings redis_settings(int port, const std::string& password) {
   settings.endpoint.port = port;
   settings.endpoint.password = password;
   settings.connect_timeout = 1s;
+  settings.command_timeout = 2s;
   return settings;
 }
 
@@ -228,7 +302,59 @@ void write_redis_conf(const Layout& layout,
                     user);
 }
 
+constexpr auto k_redis_start_timeout = 15s;
+
+// redis-server daemonizes before it binds its port, so its exit status says
+// only that the config was read: up means it answers PING with our password.
+bool await_redis(const Layout& layout,
+                 const ServerUser& user,
+                 int port,
+                 const std::string& password,
+                 const core::Context& context) {
+  auto deadline = Clock::now() + k_redis_start_timeout;
+  bool seen = false;
+  while (Clock::now() < deadline) {
+    if (redis_answers(port, password, context)) {
+      return true;
+    }
+    // Once it wrote its pid file, a server that exits will not answer.
+    auto identity = redis_identity(layout, user);
+    if (seen && identity == Identity::other) {
+      return false;
+    }
+    seen = seen || identity != Identity::other;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+bool wait_until_gone(int pid,
+                     const Layout& layout,
+                     const ServerUser& user,
+                     Clock::duration timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (identify(pid, k_redis_name, layout.redis_dir(), user) != Identity::other) {
+    if (Clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
 } // namespace
+
+// Whether our Redis answers: only it knows the password.
+bool redis_answers(int port, const std::string& password, const core::Context& context) {
+  try {
+    core::redis::Client client(redis_settings(port, password));
+    client.command({"PING"});
+    return true;
+  } catch (const core::Error& error) {
+    context.log.debug(fmt::format("dev: redis on port {}: {}", port, error.what()));
+    return false;
+  }
+}
 
 void start_redis(const Layout& layout,
                  const ServerUser& user,
@@ -239,18 +365,42 @@ void start_redis(const Layout& layout,
   write_redis_conf(layout, user, port, password);
   require_success(run_as(user, {{program, (layout.redis_dir() / "redis.conf").string()}}, context),
                   "redis-server");
-  for (int attempt = 0;; ++attempt) {
-    try {
-      core::redis::Client client(redis_settings(port, password));
-      client.command({"PING"});
-      return;
-    } catch (const core::Error& error) {
-      if (attempt >= 100) {
-        core::throw_failed(fmt::format("redis did not come up: {}", error.what()));
-      }
-      std::this_thread::sleep_for(100ms);
+  if (!await_redis(layout, user, port, password, context)) {
+    core::throw_failed(fmt::format("redis-server did not answer on 127.0.0.1:{} (log: {})",
+                                   port,
+                                   layout.redis_log().string()));
+  }
+}
+
+// An authenticated SHUTDOWN reaches our server and nothing else, whatever
+// happened to its pid; a signal goes only to a pid that is still ours.
+// Returns whether there was a server to stop.
+bool stop_redis(const Layout& layout,
+                const ServerUser& user,
+                int port,
+                const core::Context& context) {
+  int pid = read_pid(layout.redis_pid());
+  bool ours = identify(pid, k_redis_name, layout.redis_dir(), user) != Identity::other;
+  bool sent = false;
+  try {
+    auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
+    core::redis::Client client(redis_settings(port, password));
+    sent = true;
+    client.command({"SHUTDOWN", "NOSAVE"});
+  } catch (const core::Error& error) {
+    // Also how a successful SHUTDOWN ends: the server closes the connection.
+    context.log.debug(fmt::format("dev: redis SHUTDOWN: {}", error.what()));
+  }
+  if (wait_until_gone(pid, layout, user, sent ? 10s : 0s)) {
+    return sent || ours;
+  }
+  if (identify(pid, k_redis_name, layout.redis_dir(), user) == Identity::ours) {
+    ::kill(pid, SIGTERM);
+    if (wait_until_gone(pid, layout, user, 10s)) {
+      return true;
     }
   }
+  core::throw_failed(fmt::format("redis-server (pid {}) did not stop", pid));
 }
 
 } // namespace golfops::commands::dev

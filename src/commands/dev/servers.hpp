@@ -9,7 +9,8 @@
 #include <sys/types.h>
 #include <vector>
 
-// The PostgreSQL and Redis servers of `golfops dev`, started without a shell.
+// The PostgreSQL and Redis servers of `golfops dev`: starting them without a
+// shell, and stopping them only while their pids are still theirs.
 namespace golfops::commands::dev {
 
 // The layout of a state directory.
@@ -68,8 +69,14 @@ void write_server_file(const std::filesystem::path& path,
 // The pid in a pid file's first line; 0 when there is none.
 int read_pid(const std::filesystem::path& path);
 
-// Whether a process with this pid exists.
-bool process_alive(int pid);
+// Whether the pid in a server's pid file is still the server golfops started.
+enum class Identity {
+  ours,    // alive, named like the server, working in the server's directory
+  other,   // gone, or a different process that was given the pid later
+  unknown, // named like the server, but its directory cannot be read
+};
+Identity postgres_identity(const Layout& layout, const ServerUser& user);
+Identity redis_identity(const Layout& layout, const ServerUser& user);
 
 // PostgreSQL. pg_ctl hands its -o options and its -D and -l paths to a shell,
 // so golfops gives it none of them; check_postgres_bin_dir refuses (usage) a
@@ -87,20 +94,30 @@ void start_postgres(const Layout& layout,
                     const ServerUser& user,
                     const std::filesystem::path& bin,
                     const core::Context& context);
-// pg_ctl stop (-m `mode`).
+// pg_ctl stop (-m `mode`), only while postmaster.pid names our postmaster:
+// pg_ctl itself would signal whatever pid the file holds.
 void stop_postgres(const Layout& layout,
                    const ServerUser& user,
                    const std::filesystem::path& bin,
                    std::string_view mode,
                    const core::Context& context);
 
-// Redis. Writes redis.conf (values quoted for Redis), starts `program` with
-// it and waits until it answers PING with the password.
+// Redis. Whether our Redis answers PING on `port`: only it knows the password.
+bool redis_answers(int port, const std::string& password, const core::Context& context);
+// Writes redis.conf (values quoted for Redis), starts `program` with it and
+// waits until it answers.
 void start_redis(const Layout& layout,
                  const ServerUser& user,
                  const std::string& program,
                  int port,
                  const std::string& password,
                  const core::Context& context);
+// An authenticated SHUTDOWN NOSAVE, which reaches our server and nothing
+// else; SIGTERM only to a pid that is still ours. Returns whether there was a
+// server to stop; throws Error(failed) when it did not stop.
+bool stop_redis(const Layout& layout,
+                const ServerUser& user,
+                int port,
+                const core::Context& context);
 
 } // namespace golfops::commands::dev
