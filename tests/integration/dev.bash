@@ -155,4 +155,21 @@ expect_status 0
 [[ ! -e "$HARNESS_TMP/pwned" && ! -e "$HARNESS_TMP/pwned2" && ! -e /pwned && ! -e /pwned2 ]] ||
   fail "a shell ran part of the state directory's name"
 
+test_case "a dev up that fails halfway stops what it started and names the step"
+broken="$HARNESS_TMP/broken"
+dev_state "$broken"
+printf '#!/bin/sh\necho "redis-server: cannot start" >&2\nexit 1\n' >"$HARNESS_TMP/failing-redis"
+chmod 755 "$HARNESS_TMP/failing-redis"
+run env GOLFOPS_DEV_REDIS_SERVER="$HARNESS_TMP/failing-redis" "$GOLFOPS" dev up --state-dir "$broken"
+expect_status 1
+expect_stderr "dev up: redis-server failed (exit 1): redis-server: cannot start; stopped PostgreSQL"
+expect_stderr_lines 1
+[[ -z "$(processes_in "$broken")" ]] || fail "left running: $(processes_in "$broken")"
+# Nothing half-made blocks the next try.
+run "$GOLFOPS" dev up --state-dir "$broken" -o json
+expect_status 0
+expect_json 'all(.servers[]; .running)'
+run "$GOLFOPS" dev down --state-dir "$broken" --purge --yes
+expect_status 0
+
 finish

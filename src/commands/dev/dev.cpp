@@ -5,10 +5,10 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
-#include "core/net.hpp"
 #include "core/pg/client.hpp"
 
 #include <fmt/format.h>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <toml++/toml.h>
@@ -94,6 +94,41 @@ bool all_running(const DevResult& result) {
 
 // --- dev up --------------------------------------------------------------------
 
+// What a `dev up` has done so far, undone newest first when a later step
+// fails: no server keeps running and no half-made cluster blocks the next up.
+class Rollback {
+public:
+  void add(std::string done, std::function<void()> undo) {
+    m_steps.push_back({std::move(done), std::move(undo)});
+  }
+
+  // Undoes the steps, newest first, and returns a clause for the error
+  // message. It stops at a step that cannot be undone: the older ones (a data
+  // directory under a server that still runs) must stay.
+  std::string run() {
+    std::vector<std::string> done;
+    std::string clause;
+    for (auto step = m_steps.rbegin(); step != m_steps.rend(); ++step) {
+      try {
+        step->undo();
+        done.push_back(step->done);
+      } catch (const std::exception& error) {
+        clause = fmt::format("; could not undo: {}", error.what());
+        break;
+      }
+    }
+    m_steps.clear();
+    return (done.empty() ? "" : fmt::format("; {}", fmt::join(done, ", "))) + clause;
+  }
+
+private:
+  struct Step {
+    std::string done;
+    std::function<void()> undo;
+  };
+  std::vector<Step> m_steps;
+};
+
 std::string config_text(const Layout& layout, const Recorded& recorded) {
   // toml++ writes the strings, escaped: a path may hold quotes or backslashes.
   toml::table config{
@@ -117,6 +152,15 @@ struct Up {
   const fs::path& bin;
   const std::string& redis_program;
   core::Context& context;
+  Rollback& rollback;
+
+  void postgres_started() {
+    rollback.add("stopped PostgreSQL",
+                 [this] { stop_postgres(layout, user, bin, "fast", context); });
+  }
+  void redis_started(int port) {
+    rollback.add("stopped Redis", [this, port] { stop_redis(layout, user, port, context); });
+  }
 
   // Recorded but stopped (a reboot, `dev down`): start the same servers again.
   DevResult restart(const Recorded& recorded, const DevResult& current) {
@@ -131,10 +175,12 @@ struct Up {
         include_postgres_conf(layout, user);
       }
       start_postgres(layout, user, bin, context);
+      postgres_started();
     }
     auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
     if (!current.servers[1].running && !redis_answers(recorded.redis_port, password, context)) {
       start_redis(layout, user, redis_program, recorded.redis_port, password, context);
+      redis_started(recorded.redis_port);
     }
     return describe(layout, recorded, user, "up");
   }
@@ -171,12 +217,16 @@ struct Up {
                          context);
     fs::remove(password_file);
     require_success(initdb, "initdb");
+    rollback.add("removed the new data directory",
+                 [this] { fs::remove_all(layout.postgres_data()); });
     include_postgres_conf(layout, user);
 
-    Recorded recorded{core::net::free_loopback_port(), core::net::free_loopback_port(), user.name};
-    write_postgres_conf(layout, user, recorded.postgres_port, context);
-    start_postgres(layout, user, bin, context);
-    start_redis(layout, user, redis_program, recorded.redis_port, redis_password, context);
+    Recorded recorded;
+    recorded.run_as = user.name;
+    recorded.postgres_port = start_new_postgres(layout, user, bin, context);
+    postgres_started();
+    recorded.redis_port = start_new_redis(layout, user, redis_program, redis_password, context);
+    redis_started(recorded.redis_port);
 
     core::pg::Settings settings;
     settings.conninfo.set("host", "127.0.0.1");
@@ -257,10 +307,16 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
     redis_program = found.string();
   }
 
-  fs::create_directories(layout.root);
-  core::FileLock lock(layout.lock_file(), 60s);
   try {
-    Up up{layout, user, bin, redis_program, context};
+    fs::create_directories(layout.root);
+  } catch (const fs::filesystem_error& error) {
+    core::throw_failed(
+        fmt::format("dev up: cannot create {}: {}", layout.root.string(), error.code().message()));
+  }
+  core::FileLock lock(layout.lock_file(), 60s);
+  Rollback rollback; // runs while the lock is still held
+  try {
+    Up up{layout, user, bin, redis_program, context, rollback};
     if (auto recorded = read_state(layout)) {
       auto current = describe(layout, *recorded, user, "up");
       if (all_running(current)) {
@@ -271,7 +327,10 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
     }
     return up.fresh();
   } catch (const core::Error& error) {
-    throw core::Error(error.code(), fmt::format("dev up: {}", error.what()));
+    throw core::Error(error.code(), fmt::format("dev up: {}{}", error.what(), rollback.run()));
+  } catch (const std::exception& error) {
+    throw core::Error(core::ExitCode::failed,
+                      fmt::format("dev up: {}{}", error.what(), rollback.run()));
   }
 }
 

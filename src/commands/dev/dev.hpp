@@ -33,7 +33,8 @@ struct DevResult {
 // Starts a throwaway PostgreSQL 15 and Redis on free 127.0.0.1 ports under the
 // state directory, with generated passwords, and writes a golfops.toml that
 // points at them. Idempotent: a second `up` reports the running servers.
-// No path or value passes through a shell; an Error names the failed step.
+// No path or value passes through a shell. When a step fails, what this run
+// started is stopped again and the Error names the step.
 DevResult run_dev_up(const DevOptions& options, core::Context& context);
 // Stops the servers golfops started: PostgreSQL with pg_ctl once its pid is
 // checked to still be that server, Redis with an authenticated SHUTDOWN.

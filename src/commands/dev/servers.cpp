@@ -3,16 +3,20 @@
 #include "commands/dev/quote.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/net.hpp"
 #include "core/redis/client.hpp"
 
+#include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <fmt/format.h>
 #include <fstream>
+#include <netinet/in.h>
 #include <optional>
 #include <pwd.h>
 #include <sys/fsuid.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <thread>
 #include <unistd.h>
@@ -108,6 +112,29 @@ identify(int pid, std::string_view name, const fs::path& directory, const Server
 
 constexpr std::string_view k_postgres_name = "postgres";
 constexpr std::string_view k_redis_name = "redis"; // redis-server, or a build named redis-*
+
+// Whether something on 127.0.0.1 holds `port` (a listener, or a connection
+// using it as its local port), so a server could not bind it.
+bool port_in_use(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return false;
+  }
+  int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool in_use =
+      ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 && errno == EADDRINUSE;
+  ::close(fd);
+  return in_use;
+}
+
+// A free port is only free until someone else binds it: a fresh `dev up`
+// tries again on a new port when that happened to a server it starts.
+constexpr int k_port_attempts = 3;
 
 } // namespace
 
@@ -273,6 +300,28 @@ void stop_postgres(const Layout& layout,
                   "pg_ctl stop");
 }
 
+// A fresh cluster on a free port, retried on a new port when someone else
+// took the port between choosing and binding it.
+int start_new_postgres(const Layout& layout,
+                       const ServerUser& user,
+                       const fs::path& bin,
+                       const core::Context& context) {
+  for (int attempt = 1;; ++attempt) {
+    int port = core::net::free_loopback_port();
+    write_postgres_conf(layout, user, port, context);
+    try {
+      start_postgres(layout, user, bin, context);
+      return port;
+    } catch (const core::Error&) {
+      if (attempt == k_port_attempts || postgres_identity(layout, user) != Identity::other ||
+          !port_in_use(port)) {
+        throw;
+      }
+      context.log.debug(fmt::format("dev: port {} was taken, PostgreSQL tries another", port));
+    }
+  }
+}
+
 // --- Redis -----------------------------------------------------------------
 
 namespace {
@@ -366,9 +415,35 @@ void start_redis(const Layout& layout,
   require_success(run_as(user, {{program, (layout.redis_dir() / "redis.conf").string()}}, context),
                   "redis-server");
   if (!await_redis(layout, user, port, password, context)) {
+    // Started but silent: it must not linger.
+    try {
+      stop_redis(layout, user, port, context);
+    } catch (const core::Error& error) {
+      context.log.debug(error.what());
+    }
     core::throw_failed(fmt::format("redis-server did not answer on 127.0.0.1:{} (log: {})",
                                    port,
                                    layout.redis_log().string()));
+  }
+}
+
+int start_new_redis(const Layout& layout,
+                    const ServerUser& user,
+                    const std::string& program,
+                    const std::string& password,
+                    const core::Context& context) {
+  for (int attempt = 1;; ++attempt) {
+    int port = core::net::free_loopback_port();
+    try {
+      start_redis(layout, user, program, port, password, context);
+      return port;
+    } catch (const core::Error&) {
+      if (attempt == k_port_attempts || redis_identity(layout, user) != Identity::other ||
+          !port_in_use(port)) {
+        throw;
+      }
+      context.log.debug(fmt::format("dev: port {} was taken, Redis tries another", port));
+    }
   }
 }
 

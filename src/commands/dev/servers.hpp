@@ -94,6 +94,12 @@ void start_postgres(const Layout& layout,
                     const ServerUser& user,
                     const std::filesystem::path& bin,
                     const core::Context& context);
+// A new cluster on a free port, trying another port when someone else took it
+// between choosing and binding. Returns the port.
+int start_new_postgres(const Layout& layout,
+                       const ServerUser& user,
+                       const std::filesystem::path& bin,
+                       const core::Context& context);
 // pg_ctl stop (-m `mode`), only while postmaster.pid names our postmaster:
 // pg_ctl itself would signal whatever pid the file holds.
 void stop_postgres(const Layout& layout,
@@ -105,13 +111,19 @@ void stop_postgres(const Layout& layout,
 // Redis. Whether our Redis answers PING on `port`: only it knows the password.
 bool redis_answers(int port, const std::string& password, const core::Context& context);
 // Writes redis.conf (values quoted for Redis), starts `program` with it and
-// waits until it answers.
+// waits until it answers; a server that started but stays silent is stopped.
 void start_redis(const Layout& layout,
                  const ServerUser& user,
                  const std::string& program,
                  int port,
                  const std::string& password,
                  const core::Context& context);
+// start_redis on a free port, trying another port when someone else took it.
+int start_new_redis(const Layout& layout,
+                    const ServerUser& user,
+                    const std::string& program,
+                    const std::string& password,
+                    const core::Context& context);
 // An authenticated SHUTDOWN NOSAVE, which reaches our server and nothing
 // else; SIGTERM only to a pid that is still ours. Returns whether there was a
 // server to stop; throws Error(failed) when it did not stop.
