@@ -11,7 +11,7 @@ chmod 755 "$work"
 nginx_pid=""
 cleanup() {
   [[ -n "$nginx_pid" ]] && kill "$nginx_pid" 2>/dev/null
-  "$golfops" dev down --state-dir "$work/dev" --purge >/dev/null 2>&1 || true
+  "$golfops" dev down --state-dir "$work/dev" --purge --yes >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT

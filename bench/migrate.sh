@@ -10,7 +10,7 @@ bench_setup "${1:-}" sqitch alembic
 pg_bin=/usr/lib/postgresql/15/bin
 work=$(mktemp -d /tmp/golfops-bench.XXXXXX)
 chmod 755 "$work"
-cleanup() { "$golfops" dev down --state-dir "$work/dev" --purge >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() { "$golfops" dev down --state-dir "$work/dev" --purge --yes >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 "$golfops" dev up --state-dir "$work/dev" >/dev/null

@@ -2,7 +2,7 @@
 # The main job on an embedded default: installs what golfops needs, builds it,
 # starts a throwaway PostgreSQL 15 + Redis with `golfops dev up`, and shows the
 # toolkit working against them. Leaves the servers running; stop them with
-#   build/release/golfops dev down --purge
+#   build/release/golfops dev down --purge --yes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --skip-bench
@@ -43,5 +43,5 @@ step golfops migrate history
 "$golfops" migrate history
 step "golfops migrate status --exit-code && echo up to date"
 "$golfops" migrate status --exit-code && echo "up to date"
-printf '\nThe servers keep running. Try:\n  export GOLFOPS_CONFIG=%s\n  %s health\n  %s dev down --purge\n' \
+printf '\nThe servers keep running. Try:\n  export GOLFOPS_CONFIG=%s\n  %s health\n  %s dev down --purge --yes\n' \
   "$config" "$golfops" "$golfops"

@@ -63,23 +63,74 @@ run "$GOLFOPS" health --http http://127.0.0.1:1/ -o xml
 expect_status 2
 expect_stderr "offers table, json, health+json, prometheus"
 
-test_case "completion scripts are valid"
-run "$GOLFOPS" completion bash
-expect_status 0
-bash -n "$RUN_OUT" || fail "bash completion has a syntax error"
-cp "$RUN_OUT" "$HARNESS_TMP/completion.bash"
-words=$(bash -c "source '$HARNESS_TMP/completion.bash'; COMP_WORDS=(golfops config ''); COMP_CWORD=2; _golfops; echo \${COMPREPLY[*]}")
-[[ "$words" == *show* && "$words" == *validate* ]] || fail "bash completion of 'golfops config' gave '$words'"
-words=$(bash -c "source '$HARNESS_TMP/completion.bash'; COMP_WORDS=(golfops he); COMP_CWORD=1; _golfops; echo \${COMPREPLY[*]}")
-[[ "$words" == "health" ]] || fail "bash completion of 'he' gave '$words'"
-run "$GOLFOPS" completion fish
-expect_status 0
-expect_stdout "complete -c golfops"
-run "$GOLFOPS" completion zsh
-expect_status 0
-expect_stdout "#compdef golfops"
+test_case "completion scripts: each shell parses its own"
+for shell in bash zsh fish; do
+  run "$GOLFOPS" completion "$shell"
+  expect_status 0
+  cp "$RUN_OUT" "$HARNESS_TMP/completion.$shell"
+done
+bash -n "$HARNESS_TMP/completion.bash" || fail "bash -n: syntax error"
+zsh -n "$HARNESS_TMP/completion.zsh" || fail "zsh -n: syntax error"
+fish -n "$HARNESS_TMP/completion.fish" || fail "fish -n: syntax error"
 run "$GOLFOPS" completion tcsh
 expect_status 2
+
+# Help texts with an apostrophe, which a careless quote turns into a syntax
+# error or a truncated description.
+config_help="Show and validate golfops' configuration"
+lock_help="Wait this long for another run's lock"
+
+test_case "bash completes subcommands and options"
+bash_complete() { # the words of a command line, the last one being completed
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _golfops; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "$HARNESS_TMP/completion.bash" "$@"
+}
+[[ "$(bash_complete golfops mig)" == migrate ]] || fail "bash: 'golfops mig' gave '$(bash_complete golfops mig)'"
+words=$(bash_complete golfops config '')
+[[ "$words" == *show* && "$words" == *validate* ]] || fail "bash: 'golfops config' gave '$words'"
+words=$(bash_complete golfops dev down --state-dir x --p)
+[[ "$words" == "--purge"$'\n'"--progress" || "$words" == "--progress"$'\n'"--purge" ]] ||
+  fail "bash: 'golfops dev down ... --p' gave '$words'"
+
+test_case "fish completes subcommands and options, with their descriptions"
+# Its own HOME and XDG dirs: fish keeps universal variables and caches there,
+# shared with any other suite (or preset) running fish at the same time.
+mkdir -p "$HARNESS_TMP/fish-home"
+fish_complete() {
+  HOME="$HARNESS_TMP/fish-home" XDG_CONFIG_HOME="$HARNESS_TMP/fish-home/config" \
+    XDG_DATA_HOME="$HARNESS_TMP/fish-home/data" XDG_CACHE_HOME="$HARNESS_TMP/fish-home/cache" \
+    fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$HARNESS_TMP/completion.fish" "$1"
+}
+[[ "$(fish_complete "golfops mig")" == "migrate"$'\t'"PostgreSQL schema migrations"* ]] ||
+  fail "fish: 'golfops mig' gave '$(fish_complete "golfops mig")'"
+fish_complete "golfops " | grep -qxF "config"$'\t'"$config_help" ||
+  fail "fish: no config with its description: $(fish_complete "golfops ")"
+fish_complete "golfops migrate up --lock" | grep -qF -- "--lock-timeout"$'\t'"$lock_help" ||
+  fail "fish: no --lock-timeout with its description: $(fish_complete "golfops migrate up --lock")"
+[[ "$(fish_complete "golfops dev " | cut -f1 | sort | tr '\n' ' ')" == "down status up " ]] ||
+  fail "fish: 'golfops dev' gave $(fish_complete "golfops dev ")"
+
+test_case "zsh loads the script and completes, with descriptions, in a real session"
+zsh -f -c "autoload -U compinit && compinit -u -D && source '$HARNESS_TMP/completion.zsh'" >zsh.out 2>&1 ||
+  fail "zsh could not load it: $(cat zsh.out)"
+[[ ! -s zsh.out ]] || fail "zsh said something while loading it: $(cat zsh.out)"
+# An interactive zsh on a pseudo-terminal (zpty): type the line and TAB, then
+# read until the screen matches a zsh pattern (the listing aligns descriptions
+# with spaces). timeout(1) bounds a listing that never appears.
+cat >"$HARNESS_TMP/zsh-complete.zsh" <<'ZSH'
+zmodload zsh/zpty
+zpty -b session zsh -f -i
+zpty -w session "PROMPT='> '; autoload -U compinit; compinit -u -D; source ${(q)1}; print LOADED"
+zpty -r session out '*LOADED*'
+zpty -w -n session "$2"$'\t'
+zpty -r session out "*${~3}*" && print -r -- "$out"
+zpty -d session
+ZSH
+zsh_complete() { timeout 20 zsh -f "$HARNESS_TMP/zsh-complete.zsh" "$HARNESS_TMP/completion.zsh" "$1" "$2" >/dev/null; }
+zsh_complete "golfops mig" "golfops migrate" || fail "zsh: 'golfops mig' did not complete to migrate"
+zsh_complete "golfops " "config  *-- $config_help" || fail "zsh: no config with its description"
+zsh_complete "golfops migrate up --lo" "--lock-timeout  *-- $lock_help" ||
+  fail "zsh: no --lock-timeout with its description"
 
 test_case "man page generated at build time from the CLI definitions"
 man_page="$(dirname "$GOLFOPS")/golfops.1"

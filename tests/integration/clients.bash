@@ -13,26 +13,15 @@ openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -addext "subjectAltNam
 openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial \
   -days 2 -copy_extensions copy -out "$tls/server.crt" >/dev/null 2>&1
 chown -R "$SERVER_USER" "$tls"
-REDIS_TLS_PORT=$(free_port)
-REDIS_EXTRA_CONFIG="tls-port $REDIS_TLS_PORT
-tls-cert-file $tls/server.crt
-tls-key-file $tls/server.key
-tls-ca-cert-file $tls/ca.crt
-tls-auth-clients no"
+REDIS_TLS_DIR=$tls
 start_postgres
 start_redis
 start_nginx
 export REDIS_TLS_PORT REDIS_TLS_CA="$tls/ca.crt"
 
-SILENT_PORT=$(free_port)
-/usr/bin/python3 -c "
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $SILENT_PORT)); s.listen(16)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)" &
-record_pid $!
+# Accepts connections and never answers.
+start_listener accept
+SILENT_PORT=$LISTENER_PORT
 export SILENT_PORT
 
 test_case "core clients against real servers"

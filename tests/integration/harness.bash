@@ -14,6 +14,8 @@ HARNESS_PIDS=()       # processes we started, stopped by PID
 HARNESS_PGDATA=""
 HARNESS_FAILED=0
 HARNESS_TESTS=0
+HARNESS_CLEANUP=()    # commands run first at cleanup (on_cleanup)
+CURRENT_TEST="setup"
 
 if [[ $(id -u) -eq 0 ]]; then
   SERVER_USER=postgres
@@ -23,23 +25,52 @@ else
   as_server() { "$@"; }
 fi
 
+# A port that was free a moment ago. Someone else may bind it before our
+# server does (suites run in parallel under ctest -j): every start function
+# tries again on a new port when its server could not bind.
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# When a process started, in clock ticks since boot: with the pid, it names
+# one process, so a pid the kernel gave to someone else later is never killed.
+start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20}"
+}
+
+# Kills (with SIGNAL) a process recorded as "pid:start_time" if it is still that process.
+kill_recorded() {
+  local signal=$1 pid=${2%%:*} started=${2#*:}
+  [[ "$(start_time "$pid")" == "$started" ]] && kill "-$signal" "$pid" 2>/dev/null
+}
+
+# on_cleanup CMD...: runs CMD when the suite ends, before recorded processes are killed.
+on_cleanup() {
+  HARNESS_CLEANUP+=("$(printf '%q ' "$@")")
 }
 
 harness_cleanup() {
   local status=$?
   set +e
+  local command
+  for command in "${HARNESS_CLEANUP[@]}"; do
+    eval "$command" >/dev/null 2>&1
+  done
   if [[ -n "$HARNESS_PGDATA" && -f "$HARNESS_PGDATA/postmaster.pid" ]]; then
     as_server "$PG_BIN/pg_ctl" -D "$HARNESS_PGDATA" -m immediate -w stop >/dev/null 2>&1
   fi
   local pid
   for pid in "${HARNESS_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null
+    kill_recorded TERM "$pid"
   done
   for pid in "${HARNESS_PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill_recorded 0 "$pid" || break; sleep 0.1; done
+    kill_recorded 9 "$pid"
   done
   [[ -n "${HARNESS_WATCHDOG:-}" ]] && kill "$HARNESS_WATCHDOG" 2>/dev/null
   if [[ $status -eq 0 && $HARNESS_FAILED -eq 0 ]]; then
@@ -60,21 +91,115 @@ start_watchdog() {
     trap '' INT TERM
     while kill -0 "$parent" 2>/dev/null; do sleep 1; done
     [[ -n "$HARNESS_PGDATA" ]] && as_server "$PG_BIN/pg_ctl" -D "$HARNESS_PGDATA" -m immediate stop >/dev/null 2>&1
-    for pid in $(cat "$HARNESS_TMP/pids" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    for pid in $(cat "$HARNESS_TMP/pids" 2>/dev/null); do kill_recorded 9 "$pid"; done
   ) </dev/null >/dev/null 2>&1 &
   HARNESS_WATCHDOG=$!
 }
 start_watchdog
 
+# record_pid PID: the harness stops it at the end (if it is still that process).
 record_pid() {
-  HARNESS_PIDS+=("$1")
-  echo "$1" >>"$HARNESS_TMP/pids"
+  local started
+  started=$(start_time "$1") || return 0 # already gone
+  HARNESS_PIDS+=("$1:$started")
+  echo "$1:$started" >>"$HARNESS_TMP/pids"
+}
+
+# wait_for [--pid PID] [--timeout SECONDS] DESCRIPTION CMD...
+# Polls CMD until it succeeds: the condition itself, never a guess at how long
+# it takes. After TIMEOUT (default 30 s) the test fails, naming DESCRIPTION,
+# and wait_for returns 1. With --pid it returns 2, failing nothing, as soon as
+# PID has exited (a server that could not start). CMD must not hang: the port
+# may be held by someone else's server that never answers (curl -m, timeout).
+wait_for() {
+  local pid="" timeout=30
+  while [[ "$1" == --* ]]; do
+    case "$1" in
+      --pid) pid=$2 ;;
+      --timeout) timeout=$2 ;;
+    esac
+    shift 2
+  done
+  local what=$1
+  shift
+  local deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
+  until "$@" >/dev/null 2>&1; do
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      return 2
+    fi
+    if ((${EPOCHREALTIME/./} >= deadline)); then
+      fail "gave up after ${timeout}s waiting for $what"
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+# gone PID: true once PID has exited (for wait_for).
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# start_listener MODE: a TCP socket on a port the kernel picks, held from the
+# start by a python3 process, so no other suite can take the port. Sets
+# LISTENER_PORT and LISTENER_PID. MODE is one of
+#   backlog  listens and never accepts: connects succeed, nothing is said
+#   accept   accepts connections and holds them open, silent
+#   closed   bound but not listening: connections are refused
+#   late     closed until `listen_now` is called, then backlog
+start_listener() {
+  local portfile="$HARNESS_TMP/listener.$1.$RANDOM"
+  /usr/bin/python3 -c '
+import os, socket, sys, time
+mode, portfile = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+if mode in ("backlog", "accept"):
+    s.listen(16)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(portfile + ".tmp", portfile)
+if mode == "late":
+    while not os.path.exists(portfile + ".go"):
+        time.sleep(0.02)
+    s.listen(16)
+held = []
+while mode == "accept":
+    held.append(s.accept()[0])
+time.sleep(3600)
+' "$1" "$portfile" &
+  LISTENER_PID=$!
+  record_pid "$LISTENER_PID"
+  wait_for "a $1 listener" test -s "$portfile"
+  LISTENER_PORT=$(cat "$portfile")
+  LISTENER_FILE=$portfile
+}
+
+# listen_now: the last `late` listener starts listening.
+listen_now() { touch "$LISTENER_FILE.go"; }
+
+# tty_answer ANSWER PROMPT COMMAND: runs the shell line COMMAND on a terminal
+# (script(1)), and types ANSWER once its output (in TTY_OUT) shows PROMPT, a
+# fixed string. Sets RUN_STATUS to COMMAND's exit status.
+tty_answer() {
+  local answer=$1 prompt=$2 command=$3 fifo="$HARNESS_TMP/tty.in" writer pid
+  TTY_OUT="$HARNESS_TMP/tty.out"
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  script -qec "$command" /dev/null <"$fifo" >"$TTY_OUT" 2>&1 &
+  pid=$!
+  exec {writer}>"$fifo"
+  if wait_for "the prompt '$prompt'" grep -qF -- "$prompt" "$TTY_OUT"; then
+    printf '%s\n' "$answer" >&"$writer"
+  fi
+  exec {writer}>&-
+  set +e
+  wait "$pid"
+  RUN_STATUS=$?
+  set -e
 }
 
 # PostgreSQL with scram auth; exports PG_PORT, PG_PASSWORD, DATABASE_URL_NOPASS.
 start_postgres() {
   PG_PASSWORD=${PG_PASSWORD:-pg-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
-  PG_PORT=$(free_port)
   local dir="$HARNESS_TMP/postgres"
   mkdir -p "$dir/run"
   printf '%s\n' "$PG_PASSWORD" >"$dir/pwfile"
@@ -84,9 +209,12 @@ start_postgres() {
     --pwfile="$dir/pwfile" -E UTF8 --locale=C.UTF-8 --no-sync >"$HARNESS_TMP/initdb.log" 2>&1
   rm -f "$dir/pwfile"
   HARNESS_PGDATA="$dir/data"
-  as_server "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-c port=$PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/run -c fsync=off -c log_statement=all -c log_line_prefix=[%a]" \
-    start >/dev/null
+  # Settings go in a file the cluster includes (pg_basebackup copies both):
+  # no -o string for pg_ctl to hand to a shell.
+  printf "\ninclude 'harness.conf'\n" >>"$dir/data/postgresql.conf"
+  start_cluster "$dir/data" "$dir/postgres.log" \
+    "fsync = off"$'\n'"log_statement = 'all'"$'\n'"log_line_prefix = '[%a]'"
+  PG_PORT=$CLUSTER_PORT
   PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U golfops -d postgres \
     -c "CREATE DATABASE golf" >/dev/null
   DATABASE_URL_NOPASS="postgres://golfops@127.0.0.1:$PG_PORT/golf"
@@ -94,17 +222,50 @@ start_postgres() {
   export PG_PORT PG_LOG PG_PASSWORD DATABASE_URL_NOPASS
 }
 
+# start_cluster DATA LOG [SETTINGS]: starts the cluster in DATA (which includes
+# harness.conf) on a free port, and on another one if that port was taken
+# before PostgreSQL bound it. Sets CLUSTER_PORT.
+start_cluster() {
+  local data=$1 log=$2 settings=${3:-} port attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n%s\n" \
+      "$port" "$HARNESS_TMP/postgres/run" "$settings" >"$data/harness.conf"
+    chown "$SERVER_USER" "$data/harness.conf"
+    if as_server "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null; then
+      CLUSTER_PORT=$port
+      return 0
+    fi
+    echo "harness: PostgreSQL did not start on port $port (attempt $attempt): $(tail -1 "$log")" >&2
+  done
+  fail "PostgreSQL did not start: see $log"
+  return 1
+}
+
 stop_postgres() {
   as_server "$PG_BIN/pg_ctl" -D "$HARNESS_PGDATA" -m fast -w stop >/dev/null
 }
 
-# Redis with requirepass (and an ACL user 'app'); exports REDIS_PORT, REDIS_PASSWORD.
+# Redis with requirepass (and an ACL user 'app'); exports REDIS_PORT,
+# REDIS_PASSWORD, REDIS_PID. With REDIS_TLS_DIR (server.crt, server.key,
+# ca.crt), also TLS on REDIS_TLS_PORT.
 start_redis() {
   REDIS_PASSWORD=${REDIS_PASSWORD:-rd-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
-  REDIS_PORT=$(free_port)
-  local dir="$HARNESS_TMP/redis-$REDIS_PORT"
-  mkdir -p "$dir"
-  cat >"$dir/redis.conf" <<CONF
+  local attempt dir pid status tls
+  for attempt in 1 2 3 4 5; do
+    REDIS_PORT=$(free_port)
+    dir="$HARNESS_TMP/redis-$REDIS_PORT"
+    mkdir -p "$dir"
+    tls=""
+    if [[ -n "${REDIS_TLS_DIR:-}" ]]; then
+      REDIS_TLS_PORT=$(free_port)
+      tls="tls-port $REDIS_TLS_PORT
+tls-cert-file $REDIS_TLS_DIR/server.crt
+tls-key-file $REDIS_TLS_DIR/server.key
+tls-ca-cert-file $REDIS_TLS_DIR/ca.crt
+tls-auth-clients no"
+    fi
+    cat >"$dir/redis.conf" <<CONF
 port $REDIS_PORT
 bind 127.0.0.1
 daemonize no
@@ -114,32 +275,47 @@ save ""
 appendonly no
 requirepass $REDIS_PASSWORD
 user app on >app-$REDIS_PASSWORD ~* &* +@all
-${REDIS_EXTRA_CONFIG:-}
+$tls
 CONF
-  chown -R "$SERVER_USER" "$dir"
-  as_server redis-server "$dir/redis.conf" >"$dir/redis.log" 2>&1 &
-  record_pid $!
-  for _ in $(seq 100); do
-    [[ -s "$dir/redis.pid" ]] && REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
-    sleep 0.05
+    chown -R "$SERVER_USER" "$dir"
+    as_server redis-server "$dir/redis.conf" >"$dir/redis.log" 2>&1 &
+    pid=$!
+    status=0
+    wait_for --pid "$pid" "Redis on port $REDIS_PORT" redis_answers "$dir" || status=$?
+    if [[ $status -eq 0 ]]; then
+      record_pid "$pid"
+      # The server itself, not the runuser wrapper, is what we stop.
+      REDIS_PID=$(cat "$dir/redis.pid")
+      record_pid "$REDIS_PID"
+      export REDIS_PORT REDIS_PASSWORD REDIS_PID REDIS_TLS_PORT
+      return 0
+    fi
+    [[ $status -eq 2 ]] || return 1 # timed out: the test has failed
+    wait "$pid" || true
+    echo "harness: Redis did not start on port $REDIS_PORT (attempt $attempt): $(tail -1 "$dir/redis.log")" >&2
   done
-  # The server itself, not the runuser wrapper, is what we stop.
-  REDIS_PID=$(cat "$dir/redis.pid")
-  record_pid "$REDIS_PID"
-  export REDIS_PORT REDIS_PASSWORD REDIS_PID
+  fail "Redis did not start"
+  return 1
+}
+
+# redis_answers DIR: our Redis wrote its pid file and answers with our password.
+redis_answers() {
+  [[ -s "$1/redis.pid" ]] &&
+    REDISCLI_AUTH="$REDIS_PASSWORD" timeout 2 redis-cli -p "$REDIS_PORT" ping | grep -q PONG
 }
 
 stop_redis() {
   kill "$REDIS_PID"
-  for _ in $(seq 100); do kill -0 "$REDIS_PID" 2>/dev/null || return 0; sleep 0.05; done
+  wait_for "Redis (pid $REDIS_PID) to exit" gone "$REDIS_PID"
 }
 
 # nginx serving a few fixed endpoints; exports HTTP_PORT.
 start_nginx() {
-  HTTP_PORT=$(free_port)
-  local dir="$HARNESS_TMP/nginx"
+  local dir="$HARNESS_TMP/nginx" attempt pid status
   mkdir -p "$dir/logs" "$dir/tmp"
-  cat >"$dir/nginx.conf" <<CONF
+  for attempt in 1 2 3 4 5; do
+    HTTP_PORT=$(free_port)
+    cat >"$dir/nginx.conf" <<CONF
 daemon off;
 worker_processes 1;
 pid $dir/nginx.pid;
@@ -161,13 +337,21 @@ http {
   }
 }
 CONF
-  nginx -c "$dir/nginx.conf" -e "$dir/logs/error.log" &
-  record_pid $!
-  for _ in $(seq 100); do
-    curl -s "http://127.0.0.1:$HTTP_PORT/health" >/dev/null && break
-    sleep 0.05
+    nginx -c "$dir/nginx.conf" -e "$dir/logs/error.log" &
+    pid=$!
+    status=0
+    wait_for --pid "$pid" "nginx on port $HTTP_PORT" curl -sf -m 2 "http://127.0.0.1:$HTTP_PORT/health" || status=$?
+    if [[ $status -eq 0 ]]; then
+      record_pid "$pid"
+      export HTTP_PORT
+      return 0
+    fi
+    [[ $status -eq 2 ]] || return 1 # timed out: the test has failed
+    wait "$pid" || true
+    echo "harness: nginx did not start on port $HTTP_PORT (attempt $attempt)" >&2
   done
-  export HTTP_PORT
+  fail "nginx did not start: see $dir/logs/error.log"
+  return 1
 }
 
 # --- assertions ------------------------------------------------------------

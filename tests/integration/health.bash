@@ -79,12 +79,12 @@ expect_json '(.checks[] | select(.name == "memory") | .message) | contains("of m
 REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" config set maxmemory 0 >/dev/null
 
 test_case "a streaming replica: role and replay lag"
-replica_port=$(free_port)
 replica="$HARNESS_TMP/postgres/replica"
 as_server env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U golfops \
   -D "$replica" -R -X stream --checkpoint=fast >/dev/null 2>&1 || fail "pg_basebackup failed"
-as_server "$PG_BIN/pg_ctl" -D "$replica" -l "$replica.log" -w -t 60 \
-  -o "-c port=$replica_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$HARNESS_TMP/postgres/run" start >/dev/null
+# The copy includes harness.conf; start_cluster rewrites it with the replica's port.
+start_cluster "$replica" "$replica.log"
+replica_port=$CLUSTER_PORT
 record_pid "$(head -1 "$replica/postmaster.pid")"
 cat golfops.toml - >checks.toml <<TOML
 [[health.check]]
@@ -99,8 +99,12 @@ expect_json '(.checks[0].message | contains("replica, replay lag"))'
 as_server "$PG_BIN/pg_ctl" -D "$replica" -m fast -w stop >/dev/null
 
 test_case "--watch redraws on a terminal"
-timeout 3 script -qec "$GOLFOPS health --watch --interval 300ms" /dev/null >watch.out 2>/dev/null </dev/null || true
-[[ $(grep -o $'\033\[H\033\[2J' watch.out | wc -l) -ge 2 ]] || fail "no redraws: $(cat -v watch.out | head -5)"
+script -qec "$GOLFOPS health --watch --interval 300ms" /dev/null >watch.out 2>/dev/null </dev/null &
+watcher=$!
+redraws() { [[ $(grep -o $'\033\[H\033\[2J' watch.out | wc -l) -ge "$1" ]]; }
+wait_for "two redraws" redraws 2 || fail "no redraws: $(cat -v watch.out | head -5)"
+kill "$watcher"
+wait "$watcher" || true
 
 test_case "Redis down: check fails with reason connect, exit 1"
 stop_redis
@@ -119,13 +123,8 @@ grep -q "$PG_PASSWORD\|$REDIS_PASSWORD" "$RUN_OUT" "$RUN_ERR" && fail "password 
 
 test_case "a server that accepts but never answers: exit 3 at the connect timeout"
 # A listener whose backlog is never accepted: TCP connects, nothing is said.
-silent_port=$(free_port)
-/usr/bin/python3 -c "
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $silent_port)); s.listen(16); time.sleep(60)" &
-record_pid $!
-sleep 0.3
+start_listener backlog
+silent_port=$LISTENER_PORT
 # timeout(1) only guards against a hang; the test asserts the exit code.
 run timeout 30 env -u GOLFOPS_CONFIG GOLFOPS_DATABASE_CONNECT_TIMEOUT=2s GOLFOPS_REDIS_CONNECT_TIMEOUT=1s \
   GOLFOPS_REDIS_COMMAND_TIMEOUT=1s DATABASE_URL="postgres://golfops:x-secret@127.0.0.1:$silent_port/golf" \
@@ -136,10 +135,12 @@ expect_json '(.checks[] | select(.name == "redis") | .reason) == "timeout"'
 
 test_case "[[health.check]]: http conditions on body, headers and status"
 start_nginx
-slow_port=$(free_port)
-/usr/bin/python3 "$suite_dir/health_server.py" "$slow_port" &
+# It binds a port the kernel picks and writes it to slow.port: no port to collide on.
+/usr/bin/python3 "$suite_dir/health_server.py" 0 "$HARNESS_TMP/slow.port" &
 record_pid $!
-for _ in $(seq 50); do curl -s "http://127.0.0.1:$slow_port/max" >/dev/null && break; sleep 0.1; done
+wait_for "the slow server's port" test -s "$HARNESS_TMP/slow.port"
+slow_port=$(cat "$HARNESS_TMP/slow.port")
+wait_for "the slow server" curl -sf -m 2 "http://127.0.0.1:$slow_port/max"
 checks() { # writes a config holding the checks given on stdin
   { cat "$HARNESS_TMP/golfops.base.toml"; cat; } >"$HARNESS_TMP/checks.toml"
 }
@@ -204,7 +205,8 @@ expect_json '(.checks[] | select(.name == "timeout") | .reason) == "timeout"'
 
 test_case "checks run in parallel: the server sees all three in flight at once"
 # Let requests left over from the timeout case finish first.
-for _ in $(seq 50); do [[ $(curl -s "http://127.0.0.1:$slow_port/max" | jq .in_flight) == 0 ]] && break; sleep 0.1; done
+idle() { [[ $(curl -s -m 2 "http://127.0.0.1:$slow_port/max" | jq .in_flight) == 0 ]]; }
+wait_for "the slow server to be idle" idle
 curl -s "http://127.0.0.1:$slow_port/reset" >/dev/null
 run "$GOLFOPS" health --http "http://127.0.0.1:$slow_port/slow?ms=700" \
   --http "http://127.0.0.1:$slow_port/slow?ms=700" --http "http://127.0.0.1:$slow_port/slow?ms=700"
@@ -224,9 +226,11 @@ printf '[ca]\ndefault_ca = test\n[test]\ndatabase = %s/index.txt\nnew_certs_dir 
   "$tls" "$tls" "$tls" >"$tls/ca.cnf"
 openssl ca -config "$tls/ca.cnf" -batch -cert "$tls/ca.crt" -keyfile "$tls/ca.key" \
   -startdate 20200101000000Z -enddate 20200102000000Z -in "$tls/server.csr" -out "$tls/expired.crt" >/dev/null 2>&1
-tls_port=$(free_port)
-expired_port=$(free_port)
-cat >"$tls/nginx.conf" <<CONF
+# Two TLS servers in one nginx, on new ports until both were free.
+for attempt in 1 2 3 4 5; do
+  tls_port=$(free_port)
+  expired_port=$(free_port)
+  cat >"$tls/nginx.conf" <<CONF
 daemon off;
 pid $tls/nginx.pid;
 error_log $tls/error.log;
@@ -248,9 +252,19 @@ http {
   }
 }
 CONF
-nginx -c "$tls/nginx.conf" -e "$tls/error.log" &
-record_pid $!
-for _ in $(seq 50); do curl -s --cacert "$tls/ca.crt" "https://localhost:$tls_port/" >/dev/null && break; sleep 0.1; done
+  nginx -c "$tls/nginx.conf" -e "$tls/error.log" &
+  tls_nginx=$!
+  status=0
+  wait_for --pid "$tls_nginx" "nginx with TLS" \
+    curl -sf -m 2 --cacert "$tls/ca.crt" "https://localhost:$tls_port/" || status=$?
+  [[ $status -eq 0 ]] && break
+  if [[ $status -ne 2 || $attempt -eq 5 ]]; then
+    fail "nginx with TLS did not start: $(tail -2 "$tls/error.log")"
+    break
+  fi
+  wait "$tls_nginx" || true
+done
+record_pid "$tls_nginx"
 checks <<TOML
 [[health.check]]
 name = "fine"
@@ -341,13 +355,17 @@ expect_status 2
 expect_stderr "--http: invalid URL 'ftp://u:******@127.0.0.1/x' (expected http:// or https://)"
 
 test_case "health wait: succeeds when the server comes up mid-wait, fails at the timeout"
-late_port=$(free_port)
-( sleep 1.2; exec /usr/bin/python3 -c "
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $late_port)); s.listen(16); time.sleep(30)" ) &
-record_pid $!
-run "$GOLFOPS" health wait --tcp "127.0.0.1:$late_port" --timeout 20s --interval 200ms -o json
+# The port is held, refusing connections, until the first attempt has failed.
+start_listener late
+"$GOLFOPS" --progress health wait --tcp "127.0.0.1:$LISTENER_PORT" --timeout 20s --interval 200ms \
+  -o json >"$RUN_OUT" 2>"$RUN_ERR" &
+waiter=$!
+wait_for "a failed first attempt" grep -q "waiting for" "$RUN_ERR"
+listen_now
+set +e
+wait "$waiter"
+RUN_STATUS=$?
+set -e
 expect_status 0
 expect_json '.ready == true and .attempts > 1'
 run "$GOLFOPS" health wait --tcp 127.0.0.1:1 --timeout 1s --interval 200ms

@@ -1,8 +1,13 @@
 #!/usr/bin/python3
 """A test HTTP server for `golfops health`: /slow?ms=N answers after N ms and
 records how many requests were in flight at once (/max reports the most seen,
-/reset clears it). Structural evidence of parallel probes, not timing."""
+/reset clears it). Structural evidence of parallel probes, not timing.
+
+Usage: health_server.py PORT [PORTFILE]. With port 0 the kernel picks a free
+port, which is written to PORTFILE once the server listens: no other process
+can take it between choosing and binding."""
 import json
+import os
 import sys
 import threading
 import time
@@ -49,4 +54,9 @@ class Server(ThreadingHTTPServer):
         pass  # clients that time out on purpose close early
 
 
-Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
+if len(sys.argv) > 2:
+    with open(sys.argv[2] + ".tmp", "w") as portfile:
+        portfile.write(str(server.server_address[1]))
+    os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+server.serve_forever()

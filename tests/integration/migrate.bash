@@ -78,14 +78,16 @@ run "$GOLFOPS" migrate status --exit-code
 expect_status 1
 
 test_case "down on a terminal asks, naming the database and the migrations; only yes reverts"
-# script(1) gives golfops a terminal; the answer arrives after the prompt.
-(sleep 1; printf 'n\n') | script -qec "$GOLFOPS migrate down 2" /dev/null >tty.out || true
-grep -q "reverting 2 migration(s) (0004_.*, 0003_.*) on 127.0.0.1:$PG_PORT/corpus_golfops. Continue? \[y/N\]" tty.out ||
-  fail "no prompt: $(cat -v tty.out | head -3)"
-grep -q "not confirmed, nothing was changed" tty.out || fail "a no was not refused: $(cat -v tty.out)"
+# script(1) gives golfops a terminal; the answer is typed once the prompt shows.
+tty_answer n "Continue? [y/N]" "$GOLFOPS migrate down 2"
+grep -q "reverting 2 migration(s) (0004_.*, 0003_.*) on 127.0.0.1:$PG_PORT/corpus_golfops. Continue? \[y/N\]" "$TTY_OUT" ||
+  fail "no prompt: $(cat -v "$TTY_OUT" | head -3)"
+grep -q "not confirmed, nothing was changed" "$TTY_OUT" || fail "a no was not refused: $(cat -v "$TTY_OUT")"
+expect_status 4
 [[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 4 ]] || fail "reverted after no"
-(sleep 1; printf 'y\n') | script -qec "$GOLFOPS migrate down 1" /dev/null >tty.out
-[[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 3 ]] || fail "yes did not revert: $(cat -v tty.out)"
+tty_answer y "Continue? [y/N]" "$GOLFOPS migrate down 1"
+expect_status 0
+[[ $(sql corpus_golfops "select count(*) from golfops_schema_migrations") == 3 ]] || fail "yes did not revert: $(cat -v "$TTY_OUT")"
 run "$GOLFOPS" migrate up 1
 expect_status 0
 
@@ -137,7 +139,13 @@ test_case "lock held by another run: exit 4 naming the holder"
 printf 'select pg_sleep(3);\n' >concurrent/0009_slow.up.sql
 "$GOLFOPS" migrate up >slow.out 2>&1 &
 slow=$!
-sleep 0.7
+# The holder is visible in pg_locks, and already in its pg_sleep(3).
+holding() {
+  [[ $(sql concurrent "select count(*) from pg_locks l join pg_stat_activity a using (pid)
+    where l.locktype = 'advisory' and l.granted and a.application_name = 'golfops'
+      and a.state = 'active' and a.query like '%pg_sleep(3)%'") == 1 ]]
+}
+wait_for "the slow up to hold the lock" holding
 run "$GOLFOPS" migrate up --lock-timeout 300ms
 expect_status 4
 expect_stderr "application 'golfops'"
@@ -273,7 +281,12 @@ expect_status 0
 "$psql_real" -X -q -h 127.0.0.1 -p "$PG_PORT" -U golfops -d locks \
   -c "begin; lock table busy in access share mode; select pg_sleep(1.5); commit;" >/dev/null &
 holder=$!
-sleep 0.3
+# Another session holds a granted lock on busy.
+busy_locked() {
+  [[ $(sql locks "select count(*) from pg_locks where relation = 'busy'::regclass and granted
+    and pid <> pg_backend_pid()") -ge 1 ]]
+}
+wait_for "the lock on busy" busy_locked
 run "$GOLFOPS" migrate up --ddl-lock-timeout 200ms -o json
 expect_status 0
 expect_json '.steps[0].attempts > 1'
@@ -285,7 +298,7 @@ printf 'alter table busy add column more text;\n' >locking/0003_more.up.sql
 "$psql_real" -X -q -h 127.0.0.1 -p "$PG_PORT" -U golfops -d locks \
   -c "begin; lock table busy in access share mode; select pg_sleep(4); commit;" >/dev/null &
 holder=$!
-sleep 0.3
+wait_for "the lock on busy" busy_locked
 run env GOLFOPS_MIGRATE_DDL_RETRIES=1 "$GOLFOPS" migrate up --ddl-lock-timeout 100ms
 expect_status 1
 expect_stderr "SQLSTATE 55P03"
@@ -302,7 +315,13 @@ done
 use_db killed "$HARNESS_TMP/killing"
 "$GOLFOPS" migrate up >/dev/null 2>&1 &
 victim=$!
-sleep 0.8
+# Killed inside a migration, after at least one was recorded.
+mid_migration() {
+  [[ $(sql killed "select count(*) from golfops_schema_migrations") -ge 1 &&
+    $(sql killed "select count(*) from pg_stat_activity where application_name = 'golfops'
+      and state = 'active' and query like '%pg_sleep%'") == 1 ]]
+}
+wait_for "up to be inside a migration" mid_migration
 kill -9 "$victim"
 wait "$victim" 2>/dev/null || true
 for n in 1 2 3 4 5 6; do
@@ -398,10 +417,13 @@ run "$GOLFOPS" migrate status -o json
 expect_json '.pending == 0'
 
 test_case "files are read while connecting: a bad directory is still reported first, a down server after"
-run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$HARNESS_TMP/nowhere"
+# A port that refuses connections, held so no other suite's server can take it.
+start_listener closed
+refused_port=$LISTENER_PORT
+run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$refused_port/none" migrate status --dir "$HARNESS_TMP/nowhere"
 expect_status 2
 expect_stderr "--dir: '$HARNESS_TMP/nowhere' is not a directory (expected the directory of migration files; set it with --dir or migrate.dir)"
-run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$(free_port)/none" migrate status --dir "$project_migrations"
+run "$GOLFOPS" --database-url "postgres://golfops@127.0.0.1:$refused_port/none" migrate status --dir "$project_migrations"
 expect_status 3
 printf 'SELECT 1;\n' >created/0002_again.up.sql
 run "$GOLFOPS" migrate status --dir "$HARNESS_TMP/created"

@@ -74,7 +74,7 @@ for secret in "$(cat "$state/postgres.password")" "$(cat "$state/redis.password"
     tr '\0' ' ' <"$cmdline" 2>/dev/null | grep -qF "$secret" && fail "a dev password is in $cmdline"
   done
 done
-run "$GOLFOPS" dev down --state-dir "$state" --purge
+run "$GOLFOPS" dev down --state-dir "$state" --purge --yes
 expect_status 0
 
 test_case "nothing anywhere"

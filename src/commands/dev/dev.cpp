@@ -1,18 +1,17 @@
 #include "commands/dev/dev.hpp"
 
+#include "commands/dev/quote.hpp"
+#include "commands/dev/servers.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
-#include "core/net.hpp"
 #include "core/pg/client.hpp"
-#include "core/proc.hpp"
-#include "core/redis/client.hpp"
 
-#include <csignal>
 #include <fmt/format.h>
+#include <functional>
 #include <nlohmann/json.hpp>
-#include <pwd.h>
-#include <thread>
+#include <sstream>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 namespace golfops::commands::dev {
@@ -20,39 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// The layout of a state directory.
-struct Layout {
-  fs::path root;
-  fs::path postgres_data() const { return root / "postgres" / "data"; }
-  fs::path redis_dir() const { return root / "redis"; }
-  fs::path sockets() const { return root / "postgres" / "run"; }
-  fs::path logs() const { return root / "log"; }
-  fs::path state_file() const { return root / "dev.json"; }
-  fs::path config_file() const { return root / "golfops.toml"; }
-  fs::path database_password() const { return root / "postgres.password"; }
-  fs::path redis_password() const { return root / "redis.password"; }
-  fs::path redis_pid() const { return redis_dir() / "redis.pid"; }
-};
-
-// Servers run as this user when golfops runs as root: initdb refuses root.
-struct ServerUser {
-  std::string name; // empty: run as ourselves
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
-ServerUser server_user() {
-  if (::geteuid() != 0) {
-    return {};
-  }
-  const passwd* entry = ::getpwnam("postgres");
-  if (entry == nullptr) {
-    core::throw_usage("dev: running as root needs the unprivileged 'postgres' user (installed "
-                      "with postgresql-15 by scripts/install-deps.sh), or run as a normal user");
-  }
-  return {entry->pw_name, entry->pw_uid, entry->pw_gid};
-}
 
 fs::path default_state_dir(const core::config::Environment& environment) {
   if (::geteuid() == 0) {
@@ -79,59 +45,6 @@ Layout layout_for(const DevOptions& options, const core::config::Config& config)
   return Layout{fs::absolute(root)};
 }
 
-// Runs a server program, as the server user when we are root.
-core::ProcessResult run_as(const ServerUser& user,
-                           std::vector<std::string> argv,
-                           const core::Context& context,
-                           core::Milliseconds timeout = 60s) {
-  if (!user.name.empty()) {
-    argv.insert(argv.begin(), {"runuser", "-u", user.name, "--"});
-  }
-  context.log.debug(fmt::format("dev: running {}", fmt::join(argv, " ")));
-  core::ProcessSpec spec{std::move(argv), core::base_environment(), "/", "", timeout};
-  spec.environment.emplace_back("LC_ALL=C.UTF-8");
-  return core::run_process(spec);
-}
-
-void require_success(const core::ProcessResult& result, std::string_view what) {
-  if (result.exit_code != 0) {
-    auto output = result.standard_error.empty() ? result.standard_output : result.standard_error;
-    core::throw_failed(fmt::format("dev: {} failed (exit {}): {}", what, result.exit_code, output));
-  }
-}
-
-void make_directory(const fs::path& path, const ServerUser& user, fs::perms perms) {
-  fs::create_directories(path);
-  fs::permissions(path, perms);
-  if (!user.name.empty() && ::chown(path.c_str(), user.uid, user.gid) != 0) {
-    core::throw_failed(fmt::format("dev: cannot give {} to {}", path.string(), user.name));
-  }
-}
-
-// Writes a file the server user must read (a password for initdb, redis.conf).
-void write_server_file(const fs::path& path, const std::string& content, const ServerUser& user) {
-  core::atomic_write(path, content, 0600);
-  if (!user.name.empty() && ::chown(path.c_str(), user.uid, user.gid) != 0) {
-    core::throw_failed(fmt::format("dev: cannot give {} to {}", path.string(), user.name));
-  }
-}
-
-bool process_alive(int pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
-}
-
-int read_pid(const fs::path& path) {
-  std::error_code error;
-  if (!fs::exists(path, error)) {
-    return 0;
-  }
-  try {
-    return std::stoi(core::read_file(path, "pid file"));
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 struct Recorded {
   int postgres_port = 0;
   int redis_port = 0;
@@ -153,22 +66,23 @@ std::optional<Recorded> read_state(const Layout& layout) {
                   json.value("run_as", std::string())};
 }
 
-DevResult describe(const Layout& layout, const Recorded& recorded, std::string action) {
+DevResult describe(const Layout& layout,
+                   const Recorded& recorded,
+                   const ServerUser& user,
+                   std::string action) {
   DevResult result;
   result.action = std::move(action);
   result.state_dir = layout.root;
   result.config_file = layout.config_file();
   result.run_as = recorded.run_as;
-  int postgres_pid = read_pid(layout.postgres_data() / "postmaster.pid");
-  int redis_pid = read_pid(layout.redis_pid());
   result.servers.push_back({"postgres",
                             fmt::format("127.0.0.1:{}", recorded.postgres_port),
-                            postgres_pid,
-                            process_alive(postgres_pid)});
+                            read_pid(layout.postgres_pid()),
+                            postgres_identity(layout, user) != Identity::other});
   result.servers.push_back({"redis",
                             fmt::format("127.0.0.1:{}", recorded.redis_port),
-                            redis_pid,
-                            process_alive(redis_pid)});
+                            read_pid(layout.redis_pid()),
+                            redis_identity(layout, user) != Identity::other});
   return result;
 }
 
@@ -178,71 +92,196 @@ bool all_running(const DevResult& result) {
   });
 }
 
-void start_postgres(const Layout& layout,
-                    const ServerUser& user,
-                    const fs::path& bin,
-                    int port,
-                    const core::Context& context) {
-  auto log = layout.logs() / "postgres.log";
-  if (!user.name.empty()) {
-    core::atomic_write(log, "", 0640);
-    if (::chown(log.c_str(), user.uid, user.gid) != 0) {
-      core::throw_failed("dev: cannot prepare the PostgreSQL log");
-    }
+// --- dev up --------------------------------------------------------------------
+
+// What a `dev up` has done so far, undone newest first when a later step
+// fails: no server keeps running and no half-made cluster blocks the next up.
+class Rollback {
+public:
+  void add(std::string done, std::function<void()> undo) {
+    m_steps.push_back({std::move(done), std::move(undo)});
   }
-  auto options =
-      fmt::format("-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}",
-                  port,
-                  layout.sockets().string());
-  require_success(run_as(user,
-                         {(bin / "pg_ctl").string(),
-                          "-D",
-                          layout.postgres_data().string(),
-                          "-l",
-                          log.string(),
-                          "-o",
-                          options,
-                          "-w",
-                          "-t",
-                          "60",
-                          "start"},
-                         context),
-                  "pg_ctl start");
+
+  // Undoes the steps, newest first, and returns a clause for the error
+  // message. It stops at a step that cannot be undone: the older ones (a data
+  // directory under a server that still runs) must stay.
+  std::string run() {
+    std::vector<std::string> done;
+    std::string clause;
+    for (auto step = m_steps.rbegin(); step != m_steps.rend(); ++step) {
+      try {
+        step->undo();
+        done.push_back(step->done);
+      } catch (const std::exception& error) {
+        clause = fmt::format("; could not undo: {}", error.what());
+        break;
+      }
+    }
+    m_steps.clear();
+    return (done.empty() ? "" : fmt::format("; {}", fmt::join(done, ", "))) + clause;
+  }
+
+private:
+  struct Step {
+    std::string done;
+    std::function<void()> undo;
+  };
+  std::vector<Step> m_steps;
+};
+
+std::string config_text(const Layout& layout, const Recorded& recorded) {
+  // toml++ writes the strings, escaped: a path may hold quotes or backslashes.
+  toml::table config{
+      {"database",
+       toml::table{
+           {"url", fmt::format("postgres://golfops@127.0.0.1:{}/golf", recorded.postgres_port)},
+           {"password_file", layout.database_password().string()}}},
+      {"redis",
+       toml::table{{"url", fmt::format("redis://127.0.0.1:{}/0", recorded.redis_port)},
+                   {"password_file", layout.redis_password().string()}}}};
+  std::ostringstream out;
+  out << "# Written by `golfops dev up`: a throwaway PostgreSQL and Redis.\n"
+         "# Use it with: export GOLFOPS_CONFIG=<this file>\n\n"
+      << config << "\n";
+  return out.str();
 }
 
-void start_redis(const Layout& layout,
-                 const ServerUser& user,
-                 const std::string& program,
-                 int port,
-                 const std::string& password,
-                 const core::Context& context) {
-  auto conf = layout.redis_dir() / "redis.conf";
-  write_server_file(conf,
-                    fmt::format("port {}\nbind 127.0.0.1\nprotected-mode yes\ndaemonize yes\n"
-                                "pidfile {}\nlogfile {}\ndir {}\nrequirepass {}\nsave \"\"\n"
-                                "appendonly no\n",
-                                port,
-                                layout.redis_pid().string(),
-                                (layout.redis_dir() / "redis.log").string(),
-                                layout.redis_dir().string(),
-                                password),
-                    user);
-  require_success(run_as(user, {program, conf.string()}, context), "redis-server");
-  core::redis::Settings settings;
-  settings.endpoint.port = port;
-  settings.endpoint.password = password;
-  settings.connect_timeout = 1s;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      core::redis::Client client(settings);
-      client.command({"PING"});
-      return;
-    } catch (const core::Error& error) {
-      if (attempt >= 100) {
-        core::throw_failed(fmt::format("dev: redis did not come up: {}", error.what()));
+struct Up {
+  const Layout& layout;
+  const ServerUser& user;
+  const fs::path& bin;
+  const std::string& redis_program;
+  core::Context& context;
+  Rollback& rollback;
+
+  void postgres_started() {
+    rollback.add("stopped PostgreSQL",
+                 [this] { stop_postgres(layout, user, bin, "fast", context); });
+  }
+  void redis_started(int port) {
+    rollback.add("stopped Redis", [this, port] { stop_redis(layout, user, port, context); });
+  }
+
+  // Recorded but stopped (a reboot, `dev down`): start the same servers again.
+  DevResult restart(const Recorded& recorded, const DevResult& current) {
+    if (!current.servers[0].running) {
+      // Left by a crash, naming a pid someone else has now: PostgreSQL would
+      // refuse to start while that process lives.
+      std::error_code error;
+      fs::remove(layout.postgres_pid(), error);
+      if (!fs::exists(layout.postgres_conf())) {
+        // A state directory from a golfops that passed the port with pg_ctl -o.
+        write_postgres_conf(layout, user, recorded.postgres_port, context);
+        include_postgres_conf(layout, user);
       }
-      std::this_thread::sleep_for(100ms);
+      start_postgres(layout, user, bin, context);
+      postgres_started();
     }
+    auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
+    if (!current.servers[1].running && !redis_answers(recorded.redis_port, password, context)) {
+      start_redis(layout, user, redis_program, recorded.redis_port, password, context);
+      redis_started(recorded.redis_port);
+    }
+    return describe(layout, recorded, user, "up");
+  }
+
+  DevResult fresh() {
+    fs::permissions(layout.root,
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    make_directory(layout.root / "postgres", user, fs::perms::owner_all);
+    make_directory(layout.sockets(), user, fs::perms::owner_all);
+    make_directory(layout.redis_dir(), user, fs::perms::owner_all);
+    make_directory(
+        layout.logs(), user, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+
+    auto database_password = core::random_hex(16);
+    auto redis_password = core::random_hex(16);
+    core::atomic_write(layout.database_password(), database_password + "\n", 0600);
+    core::atomic_write(layout.redis_password(), redis_password + "\n", 0600);
+
+    // initdb reads the superuser password from a file, never from argv.
+    auto password_file = layout.root / "postgres" / "initdb.password";
+    write_server_file(password_file, database_password + "\n", user);
+    auto initdb = run_as(user,
+                         {{(bin / "initdb").string(),
+                           "-D",
+                           layout.postgres_data().string(),
+                           "-U",
+                           "golfops",
+                           "--auth=scram-sha-256",
+                           "--pwfile=" + password_file.string(),
+                           "-E",
+                           "UTF8",
+                           "--locale=C.UTF-8",
+                           "--no-sync"}},
+                         context);
+    fs::remove(password_file);
+    require_success(initdb, "initdb");
+    rollback.add("removed the new data directory",
+                 [this] { fs::remove_all(layout.postgres_data()); });
+    include_postgres_conf(layout, user);
+
+    Recorded recorded;
+    recorded.run_as = user.name;
+    recorded.postgres_port = start_new_postgres(layout, user, bin, context);
+    postgres_started();
+    recorded.redis_port = start_new_redis(layout, user, redis_program, redis_password, context);
+    redis_started(recorded.redis_port);
+
+    core::pg::Settings settings;
+    settings.conninfo.set("host", "127.0.0.1");
+    settings.conninfo.set("port", std::to_string(recorded.postgres_port));
+    settings.conninfo.set("user", "golfops");
+    settings.conninfo.set("password", database_password);
+    settings.conninfo.set("dbname", "postgres");
+    core::pg::Client(settings).execute("CREATE DATABASE golf");
+
+    core::atomic_write(layout.config_file(), config_text(layout, recorded), 0600);
+    core::atomic_write(layout.state_file(),
+                       nlohmann::json{{"postgres_port", recorded.postgres_port},
+                                      {"redis_port", recorded.redis_port},
+                                      {"run_as", recorded.run_as}}
+                               .dump(2) +
+                           "\n",
+                       0644);
+    return describe(layout, recorded, user, "up");
+  }
+};
+
+// --- dev down ------------------------------------------------------------------
+
+// --purge deletes databases: --yes, or a person at the terminal who says yes.
+void confirm_purge(const DevOptions& options, const Layout& layout, core::Context& context) {
+  if (options.yes) {
+    return;
+  }
+  auto what = fmt::format("dev down --purge deletes {} and the databases in it",
+                          shell_quote(layout.root.string()));
+  if (!context.confirm.interactive()) {
+    core::throw_refused(fmt::format("{}: pass --yes to confirm (stdin is not a terminal)", what));
+  }
+  if (!context.confirm.ask(fmt::format("golfops: {}. Continue?", what))) {
+    core::throw_refused("dev down --purge: not confirmed, nothing was changed");
+  }
+}
+
+// Deletes what `dev up` wrote, and the directory itself once it is empty: a
+// state directory the user shares with other files keeps them.
+void purge(const Layout& layout, const core::Context& context) {
+  for (const auto& path : {layout.root / "postgres",
+                           layout.redis_dir(),
+                           layout.logs(),
+                           layout.database_password(),
+                           layout.redis_password(),
+                           layout.config_file(),
+                           layout.state_file(),
+                           layout.lock_file()}) {
+    fs::remove_all(path);
+  }
+  std::error_code error;
+  if (!fs::remove(layout.root, error) && error) {
+    context.log.info(
+        fmt::format("dev: kept {}: it holds files golfops did not write", layout.root.string()));
   }
 }
 
@@ -257,6 +296,7 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
     core::throw_usage(fmt::format("dev.postgres_bin_dir: no initdb in '{}' (install postgresql-15)",
                                   bin.string()));
   }
+  check_postgres_bin_dir(bin);
   auto redis_program = config.text("dev.redis_server");
   if (redis_program.find('/') == std::string::npos) {
     auto found = core::find_program(redis_program);
@@ -267,90 +307,31 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
     redis_program = found.string();
   }
 
-  fs::create_directories(layout.root);
-  core::FileLock lock(layout.root / ".lock", 60s);
-  if (auto recorded = read_state(layout)) {
-    auto current = describe(layout, *recorded, "up");
-    if (all_running(current)) {
-      current.already = true;
-      return current;
-    }
-    // Recorded but stopped (a reboot): start the same servers again.
-    if (!current.servers[0].running) {
-      start_postgres(layout, user, bin, recorded->postgres_port, context);
-    }
-    if (!current.servers[1].running) {
-      auto password = core::read_secret_file(layout.redis_password(), "dev redis password");
-      start_redis(layout, user, redis_program, recorded->redis_port, password, context);
-    }
-    return describe(layout, *recorded, "up");
+  try {
+    fs::create_directories(layout.root);
+  } catch (const fs::filesystem_error& error) {
+    core::throw_failed(
+        fmt::format("dev up: cannot create {}: {}", layout.root.string(), error.code().message()));
   }
-
-  fs::permissions(layout.root,
-                  fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-  make_directory(layout.root / "postgres", user, fs::perms::owner_all);
-  make_directory(layout.sockets(), user, fs::perms::owner_all);
-  make_directory(layout.redis_dir(), user, fs::perms::owner_all);
-  make_directory(
-      layout.logs(), user, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-
-  auto database_password = core::random_hex(16);
-  auto redis_password = core::random_hex(16);
-  core::atomic_write(layout.database_password(), database_password + "\n", 0600);
-  core::atomic_write(layout.redis_password(), redis_password + "\n", 0600);
-
-  // initdb reads the superuser password from a file, never from argv.
-  auto password_file = layout.root / "postgres" / "initdb.password";
-  write_server_file(password_file, database_password + "\n", user);
-  auto initdb = run_as(user,
-                       {(bin / "initdb").string(),
-                        "-D",
-                        layout.postgres_data().string(),
-                        "-U",
-                        "golfops",
-                        "--auth=scram-sha-256",
-                        "--pwfile=" + password_file.string(),
-                        "-E",
-                        "UTF8",
-                        "--locale=C.UTF-8",
-                        "--no-sync"},
-                       context);
-  fs::remove(password_file);
-  require_success(initdb, "initdb");
-
-  Recorded recorded{core::net::free_loopback_port(), core::net::free_loopback_port(), user.name};
-  start_postgres(layout, user, bin, recorded.postgres_port, context);
-  start_redis(layout, user, redis_program, recorded.redis_port, redis_password, context);
-
-  core::pg::Settings settings;
-  settings.conninfo.set("host", "127.0.0.1");
-  settings.conninfo.set("port", std::to_string(recorded.postgres_port));
-  settings.conninfo.set("user", "golfops");
-  settings.conninfo.set("password", database_password);
-  settings.conninfo.set("dbname", "postgres");
-  core::pg::Client(settings).execute("CREATE DATABASE golf");
-
-  core::atomic_write(
-      layout.config_file(),
-      fmt::format("# Written by `golfops dev up`: a throwaway PostgreSQL and Redis.\n"
-                  "# Use it with: export GOLFOPS_CONFIG={}\n\n"
-                  "[database]\nurl = \"postgres://golfops@127.0.0.1:{}/golf\"\n"
-                  "password_file = \"{}\"\n\n"
-                  "[redis]\nurl = \"redis://127.0.0.1:{}/0\"\npassword_file = \"{}\"\n",
-                  layout.config_file().string(),
-                  recorded.postgres_port,
-                  layout.database_password().string(),
-                  recorded.redis_port,
-                  layout.redis_password().string()),
-      0600);
-  core::atomic_write(layout.state_file(),
-                     nlohmann::json{{"postgres_port", recorded.postgres_port},
-                                    {"redis_port", recorded.redis_port},
-                                    {"run_as", recorded.run_as}}
-                             .dump(2) +
-                         "\n",
-                     0644);
-  return describe(layout, recorded, "up");
+  core::FileLock lock(layout.lock_file(), 60s);
+  Rollback rollback; // runs while the lock is still held
+  try {
+    Up up{layout, user, bin, redis_program, context, rollback};
+    if (auto recorded = read_state(layout)) {
+      auto current = describe(layout, *recorded, user, "up");
+      if (all_running(current)) {
+        current.already = true;
+        return current;
+      }
+      return up.restart(*recorded, current);
+    }
+    return up.fresh();
+  } catch (const core::Error& error) {
+    throw core::Error(error.code(), fmt::format("dev up: {}{}", error.what(), rollback.run()));
+  } catch (const std::exception& error) {
+    throw core::Error(core::ExitCode::failed,
+                      fmt::format("dev up: {}{}", error.what(), rollback.run()));
+  }
 }
 
 DevResult run_dev_down(const DevOptions& options, core::Context& context) {
@@ -360,31 +341,37 @@ DevResult run_dev_down(const DevOptions& options, core::Context& context) {
     DevResult result{"down", layout.root, {}, {}, {}, true};
     return result;
   }
-  auto user = server_user();
-  auto before = describe(layout, *recorded, "down");
-  fs::path bin = context.config.text("dev.postgres_bin_dir");
-  if (before.servers[0].running) {
-    require_success(run_as(user,
-                           {(bin / "pg_ctl").string(),
-                            "-D",
-                            layout.postgres_data().string(),
-                            "-m",
-                            "fast",
-                            "-w",
-                            "stop"},
-                           context),
-                    "pg_ctl stop");
+  if (options.purge) {
+    confirm_purge(options, layout, context);
   }
-  if (int pid = before.servers[1].pid; before.servers[1].running) {
-    ::kill(pid, SIGTERM);
-    for (int waited = 0; process_alive(pid) && waited < 100; ++waited) {
-      std::this_thread::sleep_for(100ms);
+  core::FileLock lock(layout.lock_file(), 60s);
+  auto user = server_user();
+  auto before = describe(layout, *recorded, user, "down");
+  fs::path bin = context.config.text("dev.postgres_bin_dir");
+  std::vector<std::string> failures;
+  bool stopped = false;
+  if (before.servers[0].running) {
+    try {
+      stop_postgres(layout, user, bin, "fast", context);
+      stopped = true;
+    } catch (const core::Error& error) {
+      failures.push_back(fmt::format("PostgreSQL: {}", error.what()));
     }
   }
-  auto after = describe(layout, *recorded, "down");
-  after.already = !before.servers[0].running && !before.servers[1].running;
+  // Also when its pid file names no Redis of ours: the authenticated
+  // SHUTDOWN reaches only ours, and a refused connection costs nothing.
+  try {
+    stopped = stop_redis(layout, user, recorded->redis_port, context) || stopped;
+  } catch (const core::Error& error) {
+    failures.push_back(fmt::format("Redis: {}", error.what()));
+  }
+  if (!failures.empty()) {
+    core::throw_failed(fmt::format("dev down: could not stop {}", fmt::join(failures, "; ")));
+  }
+  auto after = describe(layout, *recorded, user, "down");
+  after.already = !stopped;
   if (options.purge) {
-    fs::remove_all(layout.root);
+    purge(layout, context);
   }
   return after;
 }
@@ -395,7 +382,7 @@ DevResult run_dev_status(const DevOptions& options, core::Context& context) {
   if (!recorded) {
     return DevResult{"status", layout.root, {}, {}, {}, false};
   }
-  return describe(layout, *recorded, "status");
+  return describe(layout, *recorded, server_user(), "status");
 }
 
 core::output::Report render(const DevResult& result) {
@@ -428,7 +415,8 @@ core::output::Report render(const DevResult& result) {
     report.notes.push_back(fmt::format("no dev environment in {} (start one with: golfops dev up)",
                                        result.state_dir.string()));
   } else if (result.action != "down") {
-    report.notes.push_back(fmt::format("export GOLFOPS_CONFIG={}", result.config_file.string()));
+    report.notes.push_back(
+        fmt::format("export GOLFOPS_CONFIG={}", shell_quote(result.config_file.string())));
   } else {
     report.notes.push_back(result.already ? "already stopped" : "stopped");
   }

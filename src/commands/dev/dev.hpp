@@ -11,6 +11,7 @@ namespace golfops::commands::dev {
 struct DevOptions {
   std::filesystem::path state_dir; // empty: dev.state_dir or the default
   bool purge = false;              // down: also delete the state directory
+  bool yes = false;                // down --purge: do not ask (needed without a terminal)
 };
 
 struct ServerState {
@@ -32,8 +33,13 @@ struct DevResult {
 // Starts a throwaway PostgreSQL 15 and Redis on free 127.0.0.1 ports under the
 // state directory, with generated passwords, and writes a golfops.toml that
 // points at them. Idempotent: a second `up` reports the running servers.
+// No path or value passes through a shell. When a step fails, what this run
+// started is stopped again and the Error names the step.
 DevResult run_dev_up(const DevOptions& options, core::Context& context);
-// Stops the servers golfops started (by their recorded PIDs).
+// Stops the servers golfops started: PostgreSQL with pg_ctl once its pid is
+// checked to still be that server, Redis with an authenticated SHUTDOWN.
+// Throws Error(failed) naming a server that did not stop. With --purge it
+// asks first (or needs --yes) and otherwise throws Error(refused), changing nothing.
 DevResult run_dev_down(const DevOptions& options, core::Context& context);
 DevResult run_dev_status(const DevOptions& options, core::Context& context);
 

@@ -30,8 +30,10 @@ void register_dev(CLI::App& app, commands::Selected& selected) {
 
   auto* down = family->add_subcommand("down", "Stop the servers golfops started");
   add_state_dir(down);
-  down->add_flag("--purge", options->purge, "Also delete the state directory and its data");
-  down->footer("EXAMPLES:\n  golfops dev down\n  golfops dev down --purge");
+  down->add_flag(
+      "--purge", options->purge, "Also delete the state directory and its data (asks, or --yes)");
+  down->add_flag("-y,--yes", options->yes, "Do not ask: required for --purge without a terminal");
+  down->footer("EXAMPLES:\n  golfops dev down\n  golfops dev down --purge --yes");
   down->callback([&selected, options] {
     selected.run = [options](commands::Invocation& invocation) {
       return commands::Outcome{render(run_dev_down(*options, invocation.context))};
