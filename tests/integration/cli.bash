@@ -103,9 +103,13 @@ fish_complete() {
 }
 [[ "$(fish_complete "golfops mig")" == "migrate"$'\t'"PostgreSQL schema migrations"* ]] ||
   fail "fish: 'golfops mig' gave '$(fish_complete "golfops mig")'"
-fish_complete "golfops " | grep -qxF "config"$'\t'"$config_help" ||
+# Captured first: grep -q stops reading at its match, and with pipefail the
+# writer's SIGPIPE would fail the pipeline whenever grep wins the race.
+top_level=$(fish_complete "golfops ")
+grep -qxF "config"$'\t'"$config_help" <<<"$top_level" ||
   fail "fish: no config with its description: $(fish_complete "golfops ")"
-fish_complete "golfops migrate up --lock" | grep -qF -- "--lock-timeout"$'\t'"$lock_help" ||
+lock_options=$(fish_complete "golfops migrate up --lock")
+grep -qF -- "--lock-timeout"$'\t'"$lock_help" <<<"$lock_options" ||
   fail "fish: no --lock-timeout with its description: $(fish_complete "golfops migrate up --lock")"
 [[ "$(fish_complete "golfops dev " | cut -f1 | sort | tr '\n' ' ')" == "down status up " ]] ||
   fail "fish: 'golfops dev' gave $(fish_complete "golfops dev ")"

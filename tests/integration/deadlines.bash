@@ -23,7 +23,7 @@ reason_of() {
 }
 
 test_case "failure reasons are typed, the same under LANG=de_DE.UTF-8 and a German server"
-locale -a | grep -qi '^de_DE.utf8$' || fail "de_DE.UTF-8 is not generated (scripts/install-deps.sh does it)"
+grep -qi '^de_DE.utf8$' <<<"$(locale -a)" || fail "de_DE.UTF-8 is not generated (scripts/install-deps.sh does it)"
 # The server's refusals arrive in its lc_messages: make them German.
 psql_golf -c "alter system set lc_messages = 'de_DE.UTF-8'" -c "select pg_reload_conf()" >/dev/null
 closed_port=$(free_port)
