@@ -74,6 +74,34 @@ void register_introspection(CLI::App& app, Selected& selected) {
       return Outcome{report};
     };
   });
+  // Every option that takes a value, per command ("migrate up\t--to"): the
+  // malformed-input test feeds each one a bad value. Not shown in help.
+  auto* flags = app.add_subcommand("__flags", "List value-taking options")->group("");
+  flags->callback([&app, &selected] {
+    selected.needs_config = false;
+    selected.run = [&app](Invocation&) {
+      std::string out;
+      std::function<void(const CLI::App*, const std::string&)> walk = [&](const CLI::App* command,
+                                                                          const std::string& path) {
+        for (const auto* option : command->get_options()) {
+          if (option->get_expected_min() < 1 || option->get_group().empty()) {
+            continue;
+          }
+          auto names = option->get_lnames();
+          auto name = names.empty() ? option->get_name() : "--" + names.front();
+          out += fmt::format("{}\t{}\n", path, name);
+        }
+        for (const auto* sub : command->get_subcommands(
+                 [](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
+          walk(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name());
+        }
+      };
+      walk(&app, "");
+      core::output::Report report;
+      report.text = out;
+      return Outcome{report};
+    };
+  });
   // Used by the build to write man/golfops.1; not shown in help.
   auto* man = app.add_subcommand("__man", "Print the man page")->group("");
   man->callback([&app, &selected] {
@@ -154,7 +182,7 @@ void require_format(const CLI::App& app, const GlobalOptions& global, const Sele
   offered.insert(offered.end(), selected.formats.begin(), selected.formats.end());
   if (std::find(offered.begin(), offered.end(), global.output) == offered.end()) {
     throw core::Error(core::ExitCode::usage,
-                      fmt::format("-o: invalid format '{}' ('golfops {}' offers {})",
+                      fmt::format("-o/--output: invalid format '{}' ('golfops {}' offers {})",
                                   global.output,
                                   chosen_command(app),
                                   core::join(offered, ", ")));

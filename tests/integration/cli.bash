@@ -58,7 +58,7 @@ expect_stderr "offers table, json"
 expect_stderr_lines 1
 run "$GOLFOPS" migrate status -o prometheus
 expect_status 2
-expect_stderr "-o: invalid format 'prometheus' ('golfops migrate status' offers table, json)"
+expect_stderr "-o/--output: invalid format 'prometheus' ('golfops migrate status' offers table, json)"
 run "$GOLFOPS" health --http http://127.0.0.1:1/ -o xml
 expect_status 2
 expect_stderr "offers table, json, health+json, prometheus"

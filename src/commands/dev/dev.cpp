@@ -36,11 +36,21 @@ fs::path default_state_dir(const core::config::Environment& environment) {
 
 Layout layout_for(const DevOptions& options, const core::config::Config& config) {
   fs::path root = options.state_dir;
+  std::string label = "--state-dir";
   if (root.empty() && config.is_set("dev.state_dir")) {
     root = config.text("dev.state_dir");
+    label = core::config::value_label(config.value("dev.state_dir"), "dev.state_dir");
   }
   if (root.empty()) {
     root = default_state_dir(config.environment());
+    label = "the default state directory";
+  }
+  std::error_code error;
+  if (fs::exists(root, error) && !fs::is_directory(root, error)) {
+    core::throw_usage(
+        fmt::format("{}: '{}' is not a directory (expected where `golfops dev` keeps its servers)",
+                    label,
+                    root.string()));
   }
   return Layout{fs::absolute(root)};
 }

@@ -83,6 +83,9 @@ std::vector<CheckSpec> checks_from(const HealthOptions& options,
     add(CheckType::tcp, "--tcp").address = address;
   }
   for (const auto& path : options.disk) {
+    if (path.empty()) {
+      core::throw_usage("--disk: empty path (expected a path on the filesystem to check)");
+    }
     add(CheckType::disk, "--disk").path = path;
   }
   if (checks.empty()) {

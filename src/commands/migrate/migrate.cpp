@@ -442,6 +442,14 @@ MigrateOptions options_from(const core::config::Config& config) {
   MigrateOptions options;
   options.dir = config.text("migrate.dir");
   options.dir_label = core::config::value_label(config.value("migrate.dir"), "migrate.dir");
+  std::error_code error;
+  if (std::filesystem::exists(options.dir, error) &&
+      !std::filesystem::is_directory(options.dir, error)) {
+    core::throw_usage(fmt::format("{}: '{}' is not a directory (expected the directory of "
+                                  "migration files; set it with --dir or migrate.dir)",
+                                  options.dir_label,
+                                  options.dir.string()));
+  }
   options.schema = config.text("migrate.schema");
   options.table = config.text("migrate.table");
   options.lock_wait = config.duration("migrate.lock_wait");

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Every value-taking option of every command, fed a malformed value: exit 2
+# and one stderr line that names the option. The list of options comes from
+# the CLI definitions (golfops __flags), so a new option without a malformed
+# value here fails this suite.
+source "$(dirname "$0")/harness.bash"
+start_postgres
+cd "$HARNESS_TMP"
+printf '%s\n' "$PG_PASSWORD" >pg.password
+chmod 600 pg.password
+mkdir -p migrations
+printf 'create table t (id int);\n' >migrations/0001_t.up.sql
+printf 'drop table t;\n' >migrations/0001_t.down.sql
+touch a-file
+export DATABASE_URL="$DATABASE_URL_NOPASS?password_file=$HARNESS_TMP/pg.password"
+
+# The malformed value for each option; "command<TAB>option" or "*<TAB>option"
+# for every command that has it.
+declare -A bad=(
+  ["	--config"]="$HARNESS_TMP/no-such-config.toml"
+  ["	--env"]="no-such-profile"
+  ["	--output"]="xml"
+  ["	--log-format"]="yaml"
+  ["	--database-url"]="postgres://u:pw@h:notaport/db"
+  ["	--redis-url"]="http://h/0"
+  ["*	--state-dir"]="$HARNESS_TMP/a-file"
+  ["*	--timeout"]="soon"
+  ["*	--interval"]="0"
+  ["*	--http"]="ftp://example.invalid/"
+  ["*	--tcp"]="example.invalid"
+  ["*	--disk"]=""
+  ["*	--dir"]="$HARNESS_TMP/a-file"
+  ["*	--lock-timeout"]="later"
+  ["*	--ddl-lock-timeout"]="later"
+  ["*	N"]="0"
+  ["*	--to"]="not-a-version"
+  ["*	VERSION"]="not-a-version"
+  ["migrate plan	DIRECTION"]="sideways"
+  ["migrate create	NAME"]="Not A Name"
+  ["completion	shell"]="tcsh"
+)
+# How each command is run, with its required arguments, when an option is
+# the one under test.
+command_for() {
+  case "$1" in
+  "") echo "migrate status" ;;
+  "migrate plan") echo "migrate plan up" ;;
+  "migrate create") echo "migrate create add_things" ;;
+  "migrate baseline" | "migrate force") echo "$1 0001" ;;
+  *) echo "$1" ;;
+  esac
+}
+
+test_case "every value-taking option refuses a malformed value with exit 2, one line naming it"
+listed=0
+while IFS= read -r line; do
+  command=${line%%$'\t'*}
+  option=${line#*$'\t'}
+  listed=$((listed + 1))
+  key="$command"$'\t'"$option"
+  [[ -v "bad[$key]" ]] || key="*"$'\t'"$option"
+  if [[ ! -v "bad[$key]" ]]; then
+    fail "no malformed value for '$command $option': add one to tests/integration/flags.bash"
+    continue
+  fi
+  value=${bad[$key]}
+  read -r -a words <<<"$(command_for "$command")"
+  if [[ $option == --* ]]; then
+    if [[ -z $command ]]; then
+      run "$GOLFOPS" "$option" "$value" "${words[@]}"
+    else
+      run "$GOLFOPS" "${words[@]}" "$option" "$value"
+    fi
+    name=$option
+  else
+    # A positional argument: the command's name, then the value (plan's N
+    # follows its DIRECTION).
+    read -r -a words <<<"$command"
+    [[ $command == "migrate plan" && $option != DIRECTION ]] && words+=(up)
+    run "$GOLFOPS" "${words[@]}" "$value"
+    name=$option
+  fi
+  if [[ $RUN_STATUS != 2 ]]; then
+    fail "'$command $option $value': expected exit 2, got $RUN_STATUS"
+  elif [[ $(wc -l <"$RUN_ERR") != 1 ]]; then
+    fail "'$command $option $value': expected one stderr line, got $(wc -l <"$RUN_ERR")"
+  elif ! grep -qF -- "$name" "$RUN_ERR"; then
+    fail "'$command $option $value': the message does not name $name"
+  fi
+done < <("$GOLFOPS" __flags)
+[[ $listed -gt 40 ]] || fail "golfops __flags listed only $listed options"
+
+finish
