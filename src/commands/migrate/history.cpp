@@ -77,10 +77,18 @@ std::map<Version, AppliedRow> History::read() {
       core::throw_failed(
           fmt::format("{}: version '{}' is not a version", m_qualified, result.text(row, 0)));
     }
+    auto status = parse_record_status(result.at(row, 3));
+    if (!status) {
+      core::throw_failed(fmt::format("{}: version {} has status '{}' (expected applied, failed "
+                                     "or baseline)",
+                                     m_qualified,
+                                     result.text(row, 0),
+                                     result.text(row, 3)));
+    }
     rows[*version] = AppliedRow{*version,
                                 result.text(row, 1),
                                 result.text(row, 2),
-                                result.text(row, 3),
+                                *status,
                                 result.text(row, 4),
                                 result.text(row, 5),
                                 std::stoll(result.text(row, 6)),
@@ -91,7 +99,7 @@ std::map<Version, AppliedRow> History::read() {
 
 std::string History::record_sql(const Migration& migration,
                                 std::int64_t execution_ms,
-                                std::string_view status,
+                                RecordStatus status,
                                 std::string_view error) const {
   return fmt::format(
       "INSERT INTO {} (version, name, checksum, status, applied_by, execution_ms, error) "
@@ -103,7 +111,7 @@ std::string History::record_sql(const Migration& migration,
       m_client.quote_literal(migration.version.text()),
       m_client.quote_literal(migration.name),
       m_client.quote_literal(migration.checksum),
-      m_client.quote_literal(status),
+      m_client.quote_literal(to_string(status)),
       m_client.quote_literal(m_who),
       execution_ms,
       error.empty() ? "NULL" : m_client.quote_literal(error));

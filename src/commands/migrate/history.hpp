@@ -1,6 +1,7 @@
 #pragma once
 
 #include "commands/migrate/source.hpp"
+#include "commands/migrate/states.hpp"
 #include "core/pg/client.hpp"
 #include "core/units.hpp"
 
@@ -15,7 +16,7 @@ struct AppliedRow {
   Version version;
   std::string name;
   std::string checksum;
-  std::string status; // applied | failed | baseline
+  RecordStatus status = RecordStatus::applied;
   std::string applied_at;
   std::string applied_by;
   std::int64_t execution_ms = 0;
@@ -38,7 +39,7 @@ public:
   // SQL that records `migration` as applied (run inside its transaction).
   std::string record_sql(const Migration& migration,
                          std::int64_t execution_ms,
-                         std::string_view status = "applied",
+                         RecordStatus status = RecordStatus::applied,
                          std::string_view error = "") const;
   std::string forget_sql(const Version& version) const;
 

@@ -110,7 +110,7 @@ Problems check(const std::vector<Migration>& migrations,
       }
       continue;
     }
-    if (row->second.status == "failed") {
+    if (row->second.status == RecordStatus::failed) {
       problems.integrity.push_back(fmt::format(
           "{}: failed as a no-transaction migration and may be partly applied: {}; repair the "
           "database by hand, then run `golfops migrate force {}` (mark applied) or `golfops "
@@ -119,7 +119,8 @@ Problems check(const std::vector<Migration>& migrations,
           row->second.error,
           migration.version.text(),
           migration.version.text()));
-    } else if (row->second.status != "baseline" && row->second.checksum != migration.checksum) {
+    } else if (row->second.status != RecordStatus::baseline &&
+               row->second.checksum != migration.checksum) {
       problems.integrity.push_back(fmt::format(
           "{}: edited after it was applied (checksum {} applied, {} on disk); restore the file, "
           "or add a new migration for the change",
@@ -129,7 +130,7 @@ Problems check(const std::vector<Migration>& migrations,
     }
   }
   for (const auto& [version, row] : applied) {
-    if (!on_disk.contains(version) && row.status != "baseline") {
+    if (!on_disk.contains(version) && row.status != RecordStatus::baseline) {
       problems.integrity.push_back(
           fmt::format("version {} ({}) is applied but its file is missing from the migrations "
                       "directory",
@@ -250,7 +251,7 @@ StepResult apply_step(Session& session,
                       core::Context& context) {
   const auto& script = up ? migration.up : *migration.down;
   std::mt19937 random(std::random_device{}());
-  StepResult step{migration.version_label, migration.name, up ? "up" : "down"};
+  StepResult step{migration.version_label, migration.name, up ? Direction::up : Direction::down};
   for (int attempt = 1;; ++attempt) {
     step.attempts = attempt;
     auto start = Clock::now();
@@ -276,8 +277,8 @@ StepResult apply_step(Session& session,
                    attempt <= options.ddl_retries;
       if (!retry) {
         if (!script.transactional && up) {
-          session.client.execute(
-              session.history.record_sql(migration, elapsed_ms(start), "failed", error.primary));
+          session.client.execute(session.history.record_sql(
+              migration, elapsed_ms(start), RecordStatus::failed, error.primary));
         }
         throw;
       }
@@ -392,7 +393,7 @@ RunResult run_steps(Session& session,
                     const MigrateOptions& options,
                     core::Context& context) {
   RunResult result;
-  result.direction = up ? "up" : "down";
+  result.direction = up ? Direction::up : Direction::down;
   for (std::size_t index = 0; index < steps.size(); ++index) {
     const auto& migration = *steps[index];
     context.progress.step(
@@ -484,27 +485,34 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
   std::map<Version, StatusRow> rows;
   for (const auto& migration : session.migrations) {
     auto& row = rows[migration.version];
-    row = {migration.version_label, migration.name, "pending", "", migration.up.path.string()};
+    row = {migration.version_label,
+           migration.name,
+           MigrationState::pending,
+           "",
+           migration.up.path.string()};
     if (auto found = applied.find(migration.version); found != applied.end()) {
       row.applied_at = found->second.applied_at;
-      row.state = found->second.status == "applied" && found->second.checksum != migration.checksum
-                      ? "edited"
-                      : found->second.status;
+      row.state = found->second.status == RecordStatus::applied &&
+                          found->second.checksum != migration.checksum
+                      ? MigrationState::edited
+                      : state_of(found->second.status);
     }
   }
   for (const auto& [version, row] : applied) {
     if (!rows.contains(version)) {
       rows[version] = {version.text(),
                        row.name,
-                       row.status == "baseline" ? "baseline" : "missing",
+                       row.status == RecordStatus::baseline ? MigrationState::baseline
+                                                            : MigrationState::missing,
                        row.applied_at,
                        ""};
     }
   }
   for (auto& [version, row] : rows) {
-    result.pending += row.state == "pending" ? 1 : 0;
-    result.failed += row.state == "failed" ? 1 : 0;
-    result.applied += row.state == "pending" || row.state == "failed" ? 0 : 1;
+    result.pending += row.state == MigrationState::pending ? 1 : 0;
+    result.failed += row.state == MigrationState::failed ? 1 : 0;
+    result.applied +=
+        row.state == MigrationState::pending || row.state == MigrationState::failed ? 0 : 1;
     result.rows.push_back(std::move(row));
   }
   return result;
@@ -576,15 +584,14 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
     // Reverted but not re-applied: the newest migration is pending now.
     result.remaining += again.failure.empty() ? 0 : 1;
   }
-  result.direction = "redo";
+  result.redo = true;
   return result;
 }
 
-PlanResult
-run_plan(const MigrateOptions& options, const std::string& direction, core::Context& context) {
+PlanResult run_plan(const MigrateOptions& options, Direction direction, core::Context& context) {
   Session session(options, context);
   auto applied = session.history.read();
-  bool up = direction == "up";
+  bool up = direction == Direction::up;
   auto steps =
       up ? pending_for_up(session, applied, options) : applied_for_down(session, applied, options);
   PlanResult plan;
@@ -710,7 +717,7 @@ NoteResult run_baseline(const MigrateOptions& options, core::Context& context) {
     if (baseline < migration.version) {
       break;
     }
-    sql += session.history.record_sql(migration, 0, "baseline") + ";\n";
+    sql += session.history.record_sql(migration, 0, RecordStatus::baseline) + ";\n";
     ++marked;
   }
   if (marked == 0) {
@@ -743,7 +750,7 @@ NoteResult run_force(const MigrateOptions& options, core::Context& context) {
   if (migration == nullptr) {
     core::throw_usage(fmt::format("VERSION: no migration file with version {}", version.text()));
   }
-  session.client.execute(session.history.record_sql(*migration, 0, "applied"));
+  session.client.execute(session.history.record_sql(*migration, 0, RecordStatus::applied));
   return {fmt::format("forced {} to applied (checksum of the file on disk); nothing was run",
                       label(*migration))};
 }

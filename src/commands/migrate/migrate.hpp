@@ -1,6 +1,7 @@
 #pragma once
 
 #include "commands/migrate/source.hpp"
+#include "commands/migrate/states.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "core/output/report.hpp"
@@ -40,7 +41,7 @@ MigrateOptions options_from(const core::config::Config& config);
 struct StatusRow {
   std::string version;
   std::string name;
-  std::string state; // applied, pending, failed, baseline, missing (applied, file gone), edited
+  MigrationState state = MigrationState::pending;
   std::string applied_at;
   std::string file;
 };
@@ -56,13 +57,14 @@ struct StatusResult {
 struct StepResult {
   std::string version;
   std::string name;
-  std::string direction; // up | down
+  Direction direction = Direction::up;
   std::int64_t execution_ms = 0;
   int attempts = 1;
 };
 
 struct RunResult {
-  std::string direction;
+  Direction direction = Direction::up;
+  bool redo = false; // down then up again
   std::vector<StepResult> steps;
   std::size_t remaining = 0;    // pending after the run (up) or still applied (down)
   bool recorded_failed = false; // the failure was a no-transaction up, now in the table
@@ -75,14 +77,14 @@ struct RunResult {
 struct PlanStep {
   std::string version;
   std::string name;
-  std::string direction;
+  Direction direction = Direction::up;
   bool transactional = true;
   std::string file;
   std::string sql; // exactly what is sent, wrappers included
 };
 
 struct PlanResult {
-  std::string direction;
+  Direction direction = Direction::up;
   std::string setup_sql; // creates the state table when `up` would have to
   std::vector<PlanStep> steps;
 };
@@ -90,7 +92,7 @@ struct PlanResult {
 struct HistoryRow {
   std::string version;
   std::string name;
-  std::string status;
+  RecordStatus status = RecordStatus::applied;
   std::string applied_at;
   std::string applied_by;
   std::int64_t execution_ms = 0;
@@ -113,8 +115,7 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context);
 RunResult run_up(const MigrateOptions& options, core::Context& context);
 RunResult run_down(const MigrateOptions& options, core::Context& context);
 RunResult run_redo(const MigrateOptions& options, core::Context& context);
-PlanResult
-run_plan(const MigrateOptions& options, const std::string& direction, core::Context& context);
+PlanResult run_plan(const MigrateOptions& options, Direction direction, core::Context& context);
 StatusResult run_validate(const MigrateOptions& options, core::Context& context);
 HistoryResult run_history(const MigrateOptions& options, core::Context& context);
 CreateResult run_create(const MigrateOptions& options, core::Context& context);

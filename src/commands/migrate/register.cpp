@@ -180,10 +180,12 @@ void register_migrate(CLI::App& app, commands::Selected& selected) {
   add_common(plan, *flags);
   auto direction = std::make_shared<std::string>("up");
   plan->add_option("DIRECTION", *direction, "up or down")->check(CLI::IsMember({"up", "down"}));
+  // CLI11 checked the word; the command gets the enum.
   plan->add_option("N", flags->count, "At most N migrations");
   plan->add_option("--to", flags->target, "Up to (or, for down, back to) version V");
   wire(plan, [direction](MigrateOptions options, commands::Invocation& invocation) {
-    return commands::Outcome{render(run_plan(options, *direction, invocation.context))};
+    return commands::Outcome{render(run_plan(
+        options, *direction == "down" ? Direction::down : Direction::up, invocation.context))};
   });
 
   auto* create = family->add_subcommand("create", "Write NNNN_NAME.up.sql and .down.sql");

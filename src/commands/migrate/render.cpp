@@ -7,14 +7,23 @@ namespace {
 
 using Tone = core::output::Table::Tone;
 
-Tone tone_of(const std::string& state) {
-  if (state == "applied" || state == "baseline") {
+Tone tone_of(MigrationState state) {
+  switch (state) {
+  case MigrationState::applied:
+  case MigrationState::baseline:
     return Tone::good;
-  }
-  if (state == "pending") {
+  case MigrationState::pending:
     return Tone::warn;
+  case MigrationState::failed:
+  case MigrationState::missing:
+  case MigrationState::edited:
+    break;
   }
   return Tone::bad;
+}
+
+std::string run_name(const RunResult& result) {
+  return result.redo ? "redo" : std::string(to_string(result.direction));
 }
 
 } // namespace
@@ -31,11 +40,14 @@ core::output::Report render(const StatusResult& result) {
     report.json["migrations"].push_back(
         {{"version", row.version},
          {"name", row.name},
-         {"state", row.state},
+         {"state", to_string(row.state)},
          {"applied_at",
           row.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.applied_at)},
          {"file", row.file}});
-    table.add_row({{row.version}, {row.name}, {row.state, tone_of(row.state)}, {row.applied_at}});
+    table.add_row({{row.version},
+                   {row.name},
+                   {std::string(to_string(row.state)), tone_of(row.state)},
+                   {row.applied_at}});
   }
   if (!table.empty()) {
     report.tables.push_back(std::move(table));
@@ -53,7 +65,7 @@ core::output::Report render(const StatusResult& result) {
 
 core::output::Report render(const RunResult& result) {
   core::output::Report report;
-  report.json = {{"direction", result.direction},
+  report.json = {{"direction", run_name(result)},
                  {"remaining", result.remaining},
                  {"recorded_failed", result.recorded_failed},
                  {"failure", result.failure},
@@ -64,12 +76,12 @@ core::output::Report render(const RunResult& result) {
   for (const auto& step : result.steps) {
     report.json["steps"].push_back({{"version", step.version},
                                     {"name", step.name},
-                                    {"direction", step.direction},
+                                    {"direction", to_string(step.direction)},
                                     {"execution_ms", step.execution_ms},
                                     {"attempts", step.attempts}});
     table.add_row({{step.version},
                    {step.name},
-                   {step.direction},
+                   {std::string(to_string(step.direction))},
                    {fmt::format("{} ms", step.execution_ms)},
                    {std::to_string(step.attempts)}});
   }
@@ -77,14 +89,16 @@ core::output::Report render(const RunResult& result) {
     report.tables.push_back(std::move(table));
   }
   if (result.steps.empty() && result.failure.empty()) {
-    report.notes.push_back(result.direction == "up" ? "nothing to apply: up to date"
-                                                    : "nothing to revert");
+    report.notes.push_back(!result.redo && result.direction == Direction::up
+                               ? "nothing to apply: up to date"
+                               : "nothing to revert");
   } else {
-    report.notes.push_back(fmt::format("{} step(s) done{}, {} {}",
-                                       result.steps.size(),
-                                       result.recorded_failed ? ", 1 recorded as failed" : "",
-                                       result.remaining,
-                                       result.direction == "down" ? "still applied" : "pending"));
+    report.notes.push_back(fmt::format(
+        "{} step(s) done{}, {} {}",
+        result.steps.size(),
+        result.recorded_failed ? ", 1 recorded as failed" : "",
+        result.remaining,
+        !result.redo && result.direction == Direction::down ? "still applied" : "pending"));
   }
   return report;
 }
@@ -92,7 +106,7 @@ core::output::Report render(const RunResult& result) {
 core::output::Report render(const PlanResult& result) {
   core::output::Report report;
   report.json = {
-      {"direction", result.direction},
+      {"direction", to_string(result.direction)},
       {"setup_sql",
        result.setup_sql.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.setup_sql)},
       {"steps", nlohmann::json::array()}};
@@ -104,12 +118,12 @@ core::output::Report render(const PlanResult& result) {
   for (const auto& step : result.steps) {
     report.json["steps"].push_back({{"version", step.version},
                                     {"name", step.name},
-                                    {"direction", step.direction},
+                                    {"direction", to_string(step.direction)},
                                     {"transaction", step.transactional},
                                     {"file", step.file},
                                     {"sql", step.sql}});
     text += fmt::format("-- {} {}_{} ({}){}\n{}\n",
-                        step.direction,
+                        to_string(step.direction),
                         step.version,
                         step.name,
                         step.file,
@@ -132,14 +146,14 @@ core::output::Report render(const HistoryResult& result) {
     report.json["migrations"].push_back(
         {{"version", row.version},
          {"name", row.name},
-         {"status", row.status},
+         {"status", to_string(row.status)},
          {"applied_at", row.applied_at},
          {"applied_by", row.applied_by},
          {"execution_ms", row.execution_ms},
          {"error", row.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.error)}});
     table.add_row({{row.version},
                    {row.name},
-                   {row.status, tone_of(row.status)},
+                   {std::string(to_string(row.status)), tone_of(state_of(row.status))},
                    {row.applied_at},
                    {row.applied_by},
                    {fmt::format("{} ms", row.execution_ms)}});
