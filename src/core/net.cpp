@@ -1,10 +1,10 @@
 #include "core/net.hpp"
 
 #include "core/cancel.hpp"
+#include "core/detached.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -17,7 +17,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <thread>
 #include <unistd.h>
 
 namespace golfops::core::net {
@@ -59,9 +58,6 @@ std::vector<Address> copy_addresses(const addrinfo* list) {
 // What a resolver thread hands back; shared so a thread that outlives its
 // deadline still has somewhere to write.
 struct Lookup {
-  std::mutex mutex;
-  std::condition_variable done;
-  bool finished = false;
   int status = 0;
   std::vector<Address> addresses;
 };
@@ -123,28 +119,19 @@ std::vector<Address> resolve(const std::string& host, int port, Deadline deadlin
   }
   hints.ai_flags = 0;
   auto lookup = std::make_shared<Lookup>();
-  std::thread([lookup, host, service, hints] {
-    addrinfo* found = nullptr;
-    int status = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
-    std::lock_guard lock(lookup->mutex);
-    lookup->status = status;
-    if (status == 0) {
-      lookup->addresses = copy_addresses(found);
-      ::freeaddrinfo(found);
-    }
-    lookup->finished = true;
-    lookup->done.notify_all();
-  }).detach();
-  std::unique_lock lock(lookup->mutex);
-  auto& cancellation = Cancellation::process();
-  while (!lookup->finished) {
-    cancellation.check();
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw NetError(Failure::timeout, fmt::format("resolving {} timed out", host));
-    }
-    // Short slices so a signal is noticed promptly.
-    lookup->done.wait_until(
-        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+  bool finished = run_detached(
+      [lookup, host, service, hints] {
+        addrinfo* found = nullptr;
+        lookup->status = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+        if (lookup->status == 0) {
+          lookup->addresses = copy_addresses(found);
+          ::freeaddrinfo(found);
+        }
+      },
+      deadline,
+      true);
+  if (!finished) {
+    throw NetError(Failure::timeout, fmt::format("resolving {} timed out", host));
   }
   if (lookup->status != 0) {
     throw NetError(Failure::dns,

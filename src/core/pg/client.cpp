@@ -3,17 +3,15 @@
 #include "core/cancel.hpp"
 #include "core/config/config.hpp"
 #include "core/config/password.hpp"
+#include "core/detached.hpp"
 #include "core/fs.hpp"
 #include "core/net.hpp"
 #include "core/redact.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <libpq-fe.h>
-#include <mutex>
-#include <thread>
 
 namespace golfops::core::pg {
 namespace {
@@ -144,22 +142,14 @@ void cancel_on_server(PGconn* connection) {
   if (cancel == nullptr) {
     return;
   }
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable done;
-    bool finished = false;
-  };
-  auto shared = std::make_shared<Shared>();
-  std::thread([cancel, shared] {
-    char error[256];
-    PQcancel(cancel, error, sizeof error);
-    PQfreeCancel(cancel);
-    std::lock_guard lock(shared->mutex);
-    shared->finished = true;
-    shared->done.notify_all();
-  }).detach();
-  std::unique_lock lock(shared->mutex);
-  shared->done.wait_for(lock, std::chrono::seconds(2), [&] { return shared->finished; });
+  run_detached(
+      [cancel] {
+        char error[256];
+        PQcancel(cancel, error, sizeof error);
+        PQfreeCancel(cancel);
+      },
+      Clock::now() + std::chrono::seconds(2),
+      false);
 }
 
 } // namespace

@@ -1,13 +1,19 @@
 // Core clients against real servers started by clients.bash (harness.bash):
 // PostgreSQL, Redis and nginx on loopback. No mocks.
 #include "core/error.hpp"
+#include "core/fd.hpp"
 #include "core/http/client.hpp"
 #include "core/pg/client.hpp"
 #include "core/redis/client.hpp"
 
+#include <arpa/inet.h>
 #include <cstdlib>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace golfops::core;
 
@@ -208,5 +214,69 @@ TEST_CASE("http client") {
     auto slow = http::perform({.url = "http://127.0.0.1:" + environment("SILENT_PORT") + "/",
                                .total_timeout = std::chrono::milliseconds(300)});
     CHECK(slow.failure == http::Failure::timeout);
+  }
+}
+
+namespace {
+
+// A server on loopback that answers the first command with half a reply and
+// then says nothing: what a Redis that stalls mid-reply looks like.
+class HalfReplyServer {
+public:
+  HalfReplyServer() : m_listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(m_listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(m_listener.get(), 4) == 0);
+    ::getsockname(m_listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+    m_thread = std::thread([this] {
+      UniqueFd peer(::accept(m_listener.get(), nullptr, nullptr));
+      char buffer[256];
+      if (::read(peer.get(), buffer, sizeof buffer) > 0) {
+        std::string_view half = "$10\r\nabc";
+        [[maybe_unused]] auto written = ::write(peer.get(), half.data(), half.size());
+      }
+      // Hold the connection until the test is done with it.
+      ::read(m_done[0], buffer, 1);
+    });
+  }
+  ~HalfReplyServer() {
+    [[maybe_unused]] auto written = ::write(m_done[1], "x", 1);
+    m_thread.join();
+  }
+  int port = 0;
+
+private:
+  UniqueFd m_listener;
+  int m_done[2] = {-1, -1};
+  bool m_piped = ::pipe(m_done) == 0;
+  std::thread m_thread;
+};
+
+} // namespace
+
+TEST_CASE("redis::Client: a connection that timed out mid-reply is never reused") {
+  HalfReplyServer server;
+  redis::Settings settings;
+  settings.endpoint.host = "127.0.0.1";
+  settings.endpoint.port = server.port;
+  settings.command_timeout = Milliseconds(300);
+  redis::Client client(settings);
+  try {
+    client.command({"GET", "key"});
+    FAIL("a half reply was accepted");
+  } catch (const Error& error) {
+    CHECK(error.failure() == Failure::timeout);
+  }
+  CHECK(client.broken());
+  try {
+    client.command({"PING"});
+    FAIL("a broken connection was reused");
+  } catch (const Error& error) {
+    CHECK(error.failure() == Failure::io);
+    CHECK(std::string(error.what()).find("not reused") != std::string::npos);
   }
 }
