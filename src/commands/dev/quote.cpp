@@ -10,38 +10,38 @@ bool is_control(char c) {
   return byte < 0x20 || byte == 0x7f;
 }
 
+// Both config formats take C-like escapes inside a quoted string; they differ
+// in the quote, how it is escaped, and how a control byte is written.
+std::string
+c_escaped(std::string_view value, char quote, std::string_view escaped_quote, bool octal_controls) {
+  std::string out(1, quote);
+  for (char c : value) {
+    if (c == quote) {
+      out += escaped_quote;
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (is_control(c)) {
+      auto byte = static_cast<unsigned char>(c);
+      out += octal_controls ? fmt::format("\\{:03o}", byte) : fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out + quote;
+}
+
 } // namespace
 
 std::string postgres_conf_quote(std::string_view value) {
   // guc-file.l reads '' as a quote and processes C-like backslash escapes
   // (\b \f \n \r \t, octal) inside the quotes.
-  std::string out = "'";
-  for (char c : value) {
-    switch (c) {
-    case '\'':
-      out += "''";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (is_control(c)) {
-        out += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "'";
+  return c_escaped(value, '\'', "''", true);
 }
 
 std::string postgres_list_element(std::string_view value) {
@@ -56,33 +56,8 @@ std::string postgres_list_element(std::string_view value) {
 }
 
 std::string redis_conf_quote(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (is_control(c)) {
-        out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "\"";
+  // sdssplitargs: "..." with \" \\ \n \r \t and \xHH.
+  return c_escaped(value, '"', "\\\"", false);
 }
 
 std::string shell_quote(std::string_view value) {
