@@ -234,10 +234,13 @@ int report_failure(const core::Error& error,
                    core::output::LogFormat log_format,
                    bool color) {
   for (const auto& convention : selected.error_exits) {
-    if (convention.applies(words)) {
-      int status = convention.report(error, std::cout);
-      std::cout.flush();
-      return status;
+    if (!convention.applies(words)) {
+      continue;
+    }
+    auto status = convention.report(error, words, std::cout);
+    std::cout.flush();
+    if (status) {
+      return *status;
     }
   }
   report_error(error, log_format, color);

@@ -36,12 +36,16 @@ struct Invocation {
   std::function<void(const core::output::Report&)> show = {};
 };
 
-// How a family reports an error under its own exit convention (Nagios:
-// one UNKNOWN line on stdout, exit 3). `words` is the command line, so the
-// mapping applies even when parsing itself failed.
+// How a family reports an error under its own convention (Nagios: one
+// UNKNOWN line on stdout, exit 3; a metrics file that says golfops failed).
+// `words` is the command line, so it applies even when parsing itself
+// failed. `report` returns the exit status, or nullopt to leave the usual
+// stderr line and exit code in place (after a side effect of its own).
 struct ErrorExit {
   std::function<bool(const std::vector<std::string>& words)> applies;
-  std::function<int(const core::Error& error, std::ostream& out)> report;
+  std::function<std::optional<int>(
+      const core::Error& error, const std::vector<std::string>& words, std::ostream& out)>
+      report;
 };
 
 // The command chosen while parsing, run by cli::main after parsing ends.

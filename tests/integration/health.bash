@@ -330,7 +330,7 @@ for line in lines:
 PY
 run "$GOLFOPS" --config checks.toml health --nagios
 expect_status 1
-grep -Eq '^GOLFOPS HEALTH WARNING - 1/2 checks passed: disk space \| .disk.=[0-9.]+s;;;0 .tcp.=[0-9.]+s;;;0$' "$RUN_OUT" || fail "nagios line: $(cat "$RUN_OUT")"
+grep -Eq "^GOLFOPS HEALTH WARNING - 1/2 checks passed: disk space \\| 'disk'=[0-9.]+s;;;0 'disk_disk_free_bytes'=[0-9]+B;;;; 'disk_disk_free_ratio'=[0-9.e-]+;[0-9.e-]+;;; 'tcp'=[0-9.]+s;;;0$" "$RUN_OUT" || fail "nagios line: $(cat "$RUN_OUT")"
 run "$GOLFOPS" health --nagios --tcp 127.0.0.1:1
 expect_status 2
 expect_stdout "GOLFOPS HEALTH CRITICAL"
@@ -371,5 +371,61 @@ expect_json '.ready == true and .attempts > 1'
 run "$GOLFOPS" health wait --tcp 127.0.0.1:1 --timeout 1s --interval 200ms
 expect_status 1
 expect_stderr "tcp: connect:"
+
+test_case "ad hoc HTTP checks state method, headers, body, status and conditions, as curl + jq"
+run "$GOLFOPS" health --http "http://127.0.0.1:$HTTP_PORT/ready" --expect-status 503 \
+  --condition '$.status == "starting"' --header 'Authorization: Bearer adhoc-token-123' -o json
+expect_status 0
+grep -q "adhoc-token-123" "$RUN_OUT" "$RUN_ERR" && fail "header secret shown"
+run "$GOLFOPS" health --http "http://127.0.0.1:$HTTP_PORT/health" --method HEAD \
+  --condition 'header.x-service == golf'
+expect_status 0
+run "$GOLFOPS" health --http "http://127.0.0.1:$HTTP_PORT/health" --condition '$.status == "down"'
+expect_status 1
+expect_stdout "FAIL body"
+run "$GOLFOPS" health --condition '$.status == "ok"'
+expect_status 2
+expect_stderr "--condition: applies to --http checks"
+run "$GOLFOPS" health --http "http://127.0.0.1:$HTTP_PORT/health" --header 'no colon'
+expect_status 2
+expect_stderr "--header"
+
+test_case "-o prometheus carries the measured values; Nagios perfdata their thresholds"
+mkdir -p textfile
+cat >measure.toml <<TOML
+[[health.check]]
+name = "api"
+type = "http"
+url = "http://127.0.0.1:$HTTP_PORT/ready"
+status = 503
+[[health.check]]
+name = "root"
+type = "disk"
+path = "/"
+min_free = "1%"
+severity = "warning"
+TOML
+run "$GOLFOPS" --config measure.toml health -o prometheus
+expect_status 0
+expect_stdout 'golfops_health_http_status{check="api",type="http"} 503'
+expect_stdout 'golfops_health_disk_free_bytes{check="root",type="disk"}'
+expect_stdout 'golfops_health_disk_free_ratio{check="root",type="disk"}'
+run "$GOLFOPS" --config measure.toml health --nagios
+expect_status 0
+grep -qE "'root_disk_free_ratio'=[0-9.e-]+;0\.01;;;" "$RUN_OUT" || fail "no perfdata with threshold: $(cat "$RUN_OUT")"
+
+test_case "--metrics-file is written atomically, and says when golfops itself failed"
+run "$GOLFOPS" --config measure.toml health --metrics-file textfile/golfops.prom
+expect_status 0
+grep -q 'golfops_health_http_status{check="api",type="http"} 503' textfile/golfops.prom || fail "no metrics"
+grep -qx 'golfops_health_error 0' textfile/golfops.prom || fail "no error gauge"
+[[ $(ls -A textfile | wc -l) == 1 ]] || fail "a temporary file was left: $(ls -A textfile)"
+printf '[[health.check]]\ntype = "smtp"\n' >broken.toml
+run "$GOLFOPS" --config broken.toml health --metrics-file textfile/golfops.prom
+expect_status 2
+grep -qx 'golfops_health_error{reason="usage"} 1' textfile/golfops.prom || fail "failure not recorded: $(cat textfile/golfops.prom)"
+run "$GOLFOPS" health --metrics-file /no/such/dir/golfops.prom --http "http://127.0.0.1:$HTTP_PORT/health"
+expect_status 2
+expect_stderr "--metrics-file"
 
 finish

@@ -76,7 +76,13 @@ std::vector<CheckSpec> checks_from(const HealthOptions& options,
   };
   for (const auto& url : options.http) {
     core::http::require_http_url(url, "--http");
-    add(CheckType::http, "--http").url = url;
+    auto& spec = add(CheckType::http, "--http");
+    spec.url = url;
+    spec.method = options.method;
+    spec.headers = options.headers;
+    spec.body = options.body;
+    spec.status = options.status;
+    spec.conditions = options.conditions;
   }
   for (const auto& address : options.tcp) {
     core::checks::require_address(address, "--tcp");
@@ -201,6 +207,18 @@ NagiosLine nagios(const HealthResult& result) {
       failures.push_back(fmt::format("{} {}", check.name, to_string(check.reason)));
     }
     perfdata.push_back(fmt::format("'{}'={:.6f}s;;;0", check.name, check.latency_ms / 1000.0));
+    // As Nagios plugins do: each measured value with its threshold, in the
+    // warning slot for a warning check and the critical slot otherwise.
+    for (const auto& measurement : check.measurements) {
+      auto threshold = measurement.threshold ? fmt::format("{}", *measurement.threshold) : "";
+      perfdata.push_back(fmt::format("'{}_{}'={}{};{};{};;",
+                                     check.name,
+                                     measurement.name,
+                                     measurement.value,
+                                     measurement.unit,
+                                     check.critical ? "" : threshold,
+                                     check.critical ? threshold : ""));
+    }
   }
   NagiosLine line;
   line.status = critical ? 2 : warning ? 1 : 0;

@@ -24,6 +24,12 @@ struct HealthOptions {
   std::vector<std::string> http;             // --http URL
   std::vector<std::string> tcp;              // --tcp HOST:PORT
   std::vector<std::string> disk;             // --disk PATH
+  // How every --http check asks and what it expects, as curl + jq would.
+  std::string method = "GET";                      // --method
+  core::http::Headers headers;                     // --header 'Name: value'
+  std::string body;                                // --body
+  long status = 200;                               // --expect-status
+  std::vector<core::checks::Condition> conditions; // --condition
 };
 
 // The checks to run: [[health.check]] entries and flags; without either, the

@@ -1,11 +1,15 @@
 #include "commands/command.hpp"
 #include "commands/health/health.hpp"
 #include "core/cancel.hpp"
+#include "core/checks/check.hpp"
+#include "core/fs.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 
 namespace golfops::commands::health {
@@ -16,11 +20,55 @@ struct Flags {
   std::vector<std::string> http;
   std::vector<std::string> tcp;
   std::vector<std::string> disk;
+  std::string method;
+  std::vector<std::string> headers;
+  std::string body;
+  std::string expect_status;
+  std::vector<std::string> conditions;
   bool nagios = false;
+  std::string metrics_file;
   bool watch = false;
   std::string interval = "2s";
   std::string wait_timeout = "2m";
 };
+
+// The --metrics-file value on the command line ("--metrics-file P" or
+// "--metrics-file=P"), or empty.
+std::string metrics_file_in(const std::vector<std::string>& words) {
+  for (std::size_t index = 0; index < words.size(); ++index) {
+    if (words[index] == "--metrics-file" && index + 1 < words.size()) {
+      return words[index + 1];
+    }
+    if (words[index].starts_with("--metrics-file=")) {
+      return words[index].substr(15);
+    }
+  }
+  return {};
+}
+
+// Prometheus textfile-collector output, replaced atomically: a scrape sees
+// the previous run or this one, never a half-written file.
+void write_metrics(const std::string& path, const std::string& metrics) {
+  core::atomic_write(path, metrics, 0644);
+}
+
+void write_error_metrics(const std::string& path, const core::Error& error) {
+  auto reason = error.failure() != core::Failure::none
+                    ? std::string(core::to_string(error.failure()))
+                : error.code() == core::ExitCode::usage ? std::string("usage")
+                                                        : std::string("failed");
+  write_metrics(path,
+                fmt::format("# HELP golfops_health_error 1 when golfops itself could not run "
+                            "the checks.\n# TYPE golfops_health_error gauge\n"
+                            "golfops_health_error{{reason=\"{}\"}} 1\n",
+                            reason));
+}
+
+std::string success_metrics(const core::output::Report& report) {
+  return report.alternates.at(std::string(k_prometheus)) +
+         "# HELP golfops_health_error 1 when golfops itself could not run the checks.\n"
+         "# TYPE golfops_health_error gauge\ngolfops_health_error 0\n";
+}
 
 // An interval that would poll in a tight loop is refused, naming the flag.
 core::Milliseconds interval_from(const std::string& text) {
@@ -43,6 +91,40 @@ HealthOptions options_for(const Flags& flags) {
   options.http = flags.http;
   options.tcp = flags.tcp;
   options.disk = flags.disk;
+  // Request flags describe the --http checks; without one they mean nothing.
+  auto needs_http = [&](bool given, std::string_view flag) {
+    if (given && flags.http.empty()) {
+      core::throw_usage(fmt::format("{}: applies to --http checks; add --http URL", flag));
+    }
+  };
+  needs_http(!flags.method.empty(), "--method");
+  needs_http(!flags.headers.empty(), "--header");
+  needs_http(!flags.body.empty(), "--body");
+  needs_http(!flags.expect_status.empty(), "--expect-status");
+  needs_http(!flags.conditions.empty(), "--condition");
+  if (!flags.method.empty()) {
+    core::checks::require_method(flags.method, "--method");
+    options.method = flags.method;
+  }
+  for (const auto& header : flags.headers) {
+    auto colon = header.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      core::throw_usage(fmt::format("--header: '{}' is not 'Name: value'", core::redact(header)));
+    }
+    auto value = header.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    auto name = header.substr(0, colon);
+    core::register_secret(core::header_secret(name, value));
+    options.headers.emplace_back(name, value);
+  }
+  options.body = flags.body;
+  if (!flags.expect_status.empty()) {
+    options.status = core::parse_count(flags.expect_status, "--expect-status");
+    core::checks::require_status(options.status, "--expect-status");
+  }
+  for (const auto& condition : flags.conditions) {
+    options.conditions.push_back(core::checks::parse_condition(condition, "--condition"));
+  }
   return options;
 }
 
@@ -51,6 +133,16 @@ void add_check_flags(CLI::App* command, Flags& flags) {
       "--http", flags.http, "Probe this URL (repeatable); replaces configured checks");
   command->add_option("--tcp", flags.tcp, "Connect to HOST:PORT (repeatable)");
   command->add_option("--disk", flags.disk, "Report free space of PATH (repeatable)");
+  command->add_option("--method", flags.method, "--http: request method (default GET)");
+  command->add_option(
+      "--header", flags.headers, "--http: request header 'Name: value' (repeatable)");
+  command->add_option("--body", flags.body, "--http: request body");
+  command->add_option(
+      "--expect-status", flags.expect_status, "--http: the status that passes (default 200)");
+  command->add_option("--condition",
+                      flags.conditions,
+                      "--http: e.g. '$.status == \"ok\"', 'header.content-type contains json' "
+                      "(repeatable)");
 }
 
 } // namespace
@@ -66,11 +158,30 @@ void register_health(CLI::App& app, commands::Selected& selected) {
          auto health = std::find(words.begin(), words.end(), "health");
          return health != words.end() && std::find(health, words.end(), "--nagios") != words.end();
        },
-       [](const core::Error& error, std::ostream& out) {
+       [](const core::Error& error, const std::vector<std::string>&, std::ostream& out)
+           -> std::optional<int> {
          auto line = nagios_unknown(error);
          out << line.text << "\n";
          return line.status;
        }});
+  // With --metrics-file, a golfops failure (bad config, cannot start) is
+  // written to the file, so the textfile collector sees it instead of stale
+  // or missing values.
+  selected.error_exits.push_back({[](const std::vector<std::string>& words) {
+                                    return std::find(words.begin(), words.end(), "health") !=
+                                               words.end() &&
+                                           !metrics_file_in(words).empty();
+                                  },
+                                  [](const core::Error& error,
+                                     const std::vector<std::string>& words,
+                                     std::ostream&) -> std::optional<int> {
+                                    try {
+                                      write_error_metrics(metrics_file_in(words), error);
+                                    } catch (const core::Error&) {
+                                      // The error being reported matters more than the file.
+                                    }
+                                    return std::nullopt;
+                                  }});
   auto flags = std::make_shared<Flags>();
   auto* command = app.add_subcommand(
       "health", "Probe every configured dependency at once: PostgreSQL, Redis, HTTP, TCP, disk");
@@ -82,6 +193,10 @@ void register_health(CLI::App& app, commands::Selected& selected) {
       flags->nagios,
       "One Nagios plugin line with perfdata; exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN");
   command->add_flag("--watch", flags->watch, "Run again every --interval, redrawing on a terminal");
+  command->add_option("--metrics-file",
+                      flags->metrics_file,
+                      "Also write the Prometheus metrics to PATH atomically (node_exporter's "
+                      "textfile collector); a golfops failure is written there too");
   command->add_option(
       "--interval", flags->interval, "With --watch: time between runs (default 2s)");
   command->footer("Output formats: -o table|json|health+json|prometheus, or --nagios.\n\n"
@@ -95,17 +210,32 @@ void register_health(CLI::App& app, commands::Selected& selected) {
     }
     auto options = options_for(*flags);
     auto interval = interval_from(flags->interval);
+    if (!flags->metrics_file.empty()) {
+      auto directory = std::filesystem::path(flags->metrics_file).parent_path();
+      std::error_code error;
+      if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
+        core::throw_usage(fmt::format(
+            "--metrics-file: '{}': no directory '{}'", flags->metrics_file, directory.string()));
+      }
+    }
     selected.formats = {std::string(k_health_json), std::string(k_prometheus)};
     selected.run = [options, interval, flags](commands::Invocation& invocation) {
       if (flags->watch) {
         auto checks = checks_from(options, invocation.context.config);
         while (true) { // until SIGINT: Cancelled ends the sleep and the command
-          invocation.show(render(run_checks(checks, invocation.context)));
+          auto report = render(run_checks(checks, invocation.context));
+          if (!flags->metrics_file.empty()) {
+            write_metrics(flags->metrics_file, success_metrics(report));
+          }
+          invocation.show(report);
           core::Cancellation::process().sleep_for(interval);
         }
       }
       auto result = run_health(options, invocation.context);
       commands::Outcome outcome{render(result), exit_code(result)};
+      if (!flags->metrics_file.empty()) {
+        write_metrics(flags->metrics_file, success_metrics(outcome.report));
+      }
       if (flags->nagios) {
         auto line = nagios(result);
         outcome.report.text = line.text + "\n";

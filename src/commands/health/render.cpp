@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
+#include <map>
 
 namespace golfops::commands::health {
 namespace {
@@ -59,7 +60,28 @@ std::string prometheus(const HealthResult& result) {
     latency += fmt::format(
         "golfops_health_latency_seconds{{{}}} {:.6f}\n", labels, check.latency_ms / 1000.0);
   }
-  return up + latency +
+  // What people alert on besides up/down: one gauge per measured value.
+  std::map<std::string, std::string> measured;
+  for (const auto& check : result.checks) {
+    for (const auto& measurement : check.measurements) {
+      auto& lines = measured[measurement.name];
+      if (lines.empty()) {
+        lines = fmt::format("# HELP golfops_health_{0} Measured by the check ({0}).\n"
+                            "# TYPE golfops_health_{0} gauge\n",
+                            measurement.name);
+      }
+      lines += fmt::format("golfops_health_{}{{check=\"{}\",type=\"{}\"}} {}\n",
+                           measurement.name,
+                           label(check.name),
+                           to_string(check.type),
+                           measurement.value);
+    }
+  }
+  std::string values;
+  for (const auto& [name, lines] : measured) {
+    values += lines;
+  }
+  return up + latency + values +
          fmt::format("# HELP golfops_health_duration_seconds Wall time for all checks.\n"
                      "# TYPE golfops_health_duration_seconds gauge\n"
                      "golfops_health_duration_seconds {:.6f}\n",

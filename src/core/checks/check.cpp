@@ -99,6 +99,11 @@ CheckResult probe_postgres(const CheckSpec& spec, const pg::Settings& settings) 
       auto lag = replica.at(0, 1);
       std::from_chars(lag.data(), lag.data() + lag.size(), lag_seconds);
       auto lag_ms = static_cast<long long>(lag_seconds * 1000);
+      std::optional<double> bound;
+      if (spec.max_replication_lag) {
+        bound = static_cast<double>(spec.max_replication_lag->count()) / 1000.0;
+      }
+      check.measurements.push_back({"replication_lag_seconds", lag_seconds, "s", bound});
       check.message +=
           fmt::format(", replica, replay lag {}", format_duration(Milliseconds(lag_ms)));
       if (spec.max_replication_lag && lag_ms > spec.max_replication_lag->count()) {
@@ -132,6 +137,18 @@ CheckResult probe_redis(const CheckSpec& spec, const redis::Settings& settings) 
         }
         auto used = info_number(replies[2].text, "used_memory");
         auto limit = info_number(replies[2].text, "maxmemory");
+        check.measurements.push_back(
+            {"redis_memory_used_bytes", static_cast<double>(used), "B", {}});
+        if (limit > 0) {
+          std::optional<double> bound;
+          if (spec.max_memory_percent) {
+            bound = static_cast<double>(*spec.max_memory_percent) / 100.0;
+          }
+          check.measurements.push_back({"redis_memory_ratio",
+                                        static_cast<double>(used) / static_cast<double>(limit),
+                                        "",
+                                        bound});
+        }
         check.ok = true;
         check.message = fmt::format("Redis {} role={} memory {}{}",
                                     info_field(replies[1].text, "redis_version"),
@@ -151,7 +168,19 @@ CheckResult probe_redis(const CheckSpec& spec, const redis::Settings& settings) 
 }
 
 void check_certificate(CheckResult& check, const CheckSpec& spec, std::optional<double> days_left) {
-  if (!check.ok || !days_left) {
+  if (!days_left) {
+    return;
+  }
+  // Alerting wants the moment, not a count that shrinks between scrapes.
+  auto now = static_cast<double>(std::time(nullptr));
+  check.measurements.push_back(
+      {"certificate_expiry_timestamp_seconds", now + *days_left * 86400.0, "", {}});
+  std::optional<double> bound;
+  if (spec.min_certificate_days) {
+    bound = static_cast<double>(*spec.min_certificate_days);
+  }
+  check.measurements.push_back({"certificate_days_left", *days_left, "", bound});
+  if (!check.ok) {
     return;
   }
   check.message += fmt::format(", certificate valid {:.0f} more days", *days_left);
@@ -176,6 +205,9 @@ CheckResult probe_http(const CheckSpec& spec) {
   request.connect_timeout = std::min(spec.timeout, Milliseconds(5000));
   auto response = http::perform(request);
   check.latency_ms = response.seconds * 1000.0;
+  if (response.status > 0) {
+    check.measurements.push_back({"http_status", static_cast<double>(response.status), "", {}});
+  }
   if (response.failure != Failure::none) {
     fail(check, reason_for(response.failure), redact(response.error));
     return check;
@@ -184,6 +216,7 @@ CheckResult probe_http(const CheckSpec& spec) {
     fail(check,
          Reason::status,
          fmt::format("expected status {}, got {}", spec.status, response.status));
+    check_certificate(check, spec, response.certificate_days_left);
     return check;
   }
   for (const auto& condition : spec.conditions) {
@@ -237,6 +270,15 @@ CheckResult probe_disk(const CheckSpec& spec) {
     check.ok = true;
     check.message =
         fmt::format("{} free of {} ({:.1f}%)", format_size(free), format_size(total), percent);
+    std::optional<double> bytes_bound;
+    std::optional<double> ratio_bound;
+    if (spec.min_free.ends_with('%')) {
+      ratio_bound = std::stod(spec.min_free.substr(0, spec.min_free.size() - 1)) / 100.0;
+    } else if (!spec.min_free.empty()) {
+      bytes_bound = static_cast<double>(parse_size(spec.min_free, "min_free"));
+    }
+    check.measurements.push_back({"disk_free_bytes", static_cast<double>(free), "B", bytes_bound});
+    check.measurements.push_back({"disk_free_ratio", percent / 100.0, "", ratio_bound});
     if (!spec.min_free.empty()) {
       bool low = spec.min_free.ends_with('%')
                      ? percent < std::stod(spec.min_free.substr(0, spec.min_free.size() - 1))

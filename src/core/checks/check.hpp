@@ -62,6 +62,15 @@ void require_method(std::string_view method, std::string_view field);
 void require_status(long status, std::string_view field); // 100-599
 void require_min_free(std::string_view min_free, std::string_view field);
 
+// A value a probe measured, for monitoring: a Prometheus gauge
+// (golfops_health_<name>) and Nagios perfdata with its threshold.
+struct Measurement {
+  std::string name;  // "http_status", "disk_free_bytes", "replication_lag_seconds", ...
+  double value = 0;
+  std::string unit;  // Nagios unit: "s", "B", "%", "" (a count)
+  std::optional<double> threshold; // the configured bound, in the same unit
+};
+
 struct CheckResult {
   std::string name = {};
   CheckType type = CheckType::http;
@@ -71,6 +80,7 @@ struct CheckResult {
   double latency_ms = 0;
   Reason reason = Reason::none; // none when ok
   std::string message = {};     // what was expected and what was seen, or details when ok
+  std::vector<Measurement> measurements = {};
 };
 
 // Runs one probe, bounded by spec.timeout (connecting, resolving and every
