@@ -43,6 +43,10 @@ done
 run env LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 "$GOLFOPS" health --database-url "${cases[auth]}"
 expect_stdout "FAIL auth"
 expect_stdout "Passwort"
+# Which user, and where the password came from: what the operator must fix.
+expect_stdout "(user golfops, password from the password in database.url from --database-url)"
+run "$GOLFOPS" health --database-url "${cases[auth]}"
+expect_status 1 # credentials refused: not an outage (3)
 grep -q "wrong-password" "$RUN_OUT" "$RUN_ERR" && fail "password shown"
 psql_golf -c "alter system reset lc_messages" -c "select pg_reload_conf()" >/dev/null
 

@@ -428,4 +428,17 @@ run "$GOLFOPS" health --metrics-file /no/such/dir/golfops.prom --http "http://12
 expect_status 2
 expect_stderr "--metrics-file"
 
+test_case "timing flags that cannot hurt: no spinning interval, no ambiguous --timeout"
+run "$GOLFOPS" health wait --interval 0 --http "http://127.0.0.1:$HTTP_PORT/health"
+expect_status 2
+expect_stderr "--interval: '0' would poll without pause"
+run "$GOLFOPS" health --watch --interval 0s --http "http://127.0.0.1:$HTTP_PORT/health"
+expect_status 2
+run "$GOLFOPS" health --timeout 5s wait --http "http://127.0.0.1:$HTTP_PORT/health"
+expect_status 2
+expect_stderr "ambiguous"
+run "$GOLFOPS" health --tcp 127.0.0.1:65536
+expect_status 2
+expect_stderr "--tcp: invalid address '127.0.0.1:65536'"
+
 finish

@@ -257,8 +257,16 @@ void register_health(CLI::App& app, commands::Selected& selected) {
     core::checks::WaitOptions wait_options;
     wait_options.timeout = core::parse_duration(flags->wait_timeout, "--timeout");
     wait_options.interval = interval_from(flags->interval);
+    // `health --timeout 5s wait` would read as the wait's limit but is the
+    // per-probe cap: refuse the ambiguous placement instead of guessing.
+    if (!flags->timeout.empty()) {
+      core::throw_usage(fmt::format(
+          "--timeout {} before 'wait' is ambiguous: write 'health wait --timeout {}' for how long "
+          "to wait, and a check's `timeout` in [[health.check]] for each probe",
+          flags->timeout,
+          flags->timeout));
+    }
     auto options = options_for(*flags);
-    options.timeout.reset();
     selected.formats = {std::string(k_health_json), std::string(k_prometheus)};
     selected.run = [options, wait_options](commands::Invocation& invocation) {
       auto result = run_wait(options, wait_options, invocation.context);

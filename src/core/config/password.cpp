@@ -11,7 +11,17 @@ std::string resolve_password(const std::string& url_password,
                              const std::optional<std::string>& url_password_file,
                              const Value& url,
                              const Config& config,
-                             std::string_view section) {
+                             std::string_view section,
+                             std::string* origin) {
+  auto from = [&](std::string where) {
+    if (origin != nullptr) {
+      *origin = std::move(where);
+    }
+  };
+  auto url_origin = [&] {
+    return url.source == Source::file ? fmt::format("{}.url ({})", section, url.origin)
+                                      : fmt::format("{}.url from {}", section, url.origin);
+  };
   auto key = fmt::format("{}.password_file", section);
   const auto& file_key = config.value(key);
   bool has_file_key = !file_key.text.empty();
@@ -28,6 +38,7 @@ std::string resolve_password(const std::string& url_password,
       conflict("?password_file=");
     }
     if (!has_file_key || url.source > file_key.source) {
+      from(fmt::format("{} (?password_file={})", url_origin(), *url_password_file));
       return read_secret_file(*url_password_file, fmt::format("{}.url password_file", section));
     }
   }
@@ -36,8 +47,12 @@ std::string resolve_password(const std::string& url_password,
       conflict("the URL's password");
     }
     if (!has_file_key || url.source > file_key.source) {
+      from(fmt::format("the password in {}", url_origin()));
       return url_password;
     }
+  }
+  if (has_file_key) {
+    from(fmt::format("{} = {} ({})", key, file_key.text, file_key.origin));
   }
   return config.password_from_file(key);
 }

@@ -14,10 +14,14 @@ namespace golfops::core::config {
 // with a password beats a password_file from the config file. Two passwords
 // from the same source are ambiguous and refused (exit 2). File contents are
 // registered as secrets.
+// `origin`, when given, is set to where the password came from, for an
+// authentication failure to name ("database.password_file (golfops.toml:3)",
+// "the URL in DATABASE_URL"); empty when there was none.
 std::string resolve_password(const std::string& url_password,
                              const std::optional<std::string>& url_password_file,
                              const Value& url,
                              const Config& config,
-                             std::string_view section);
+                             std::string_view section,
+                             std::string* origin = nullptr);
 
 } // namespace golfops::core::config

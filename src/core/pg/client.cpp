@@ -167,6 +167,7 @@ Settings settings_from(const config::Config& config,
   if (!url_override.empty()) {
     // Another server than database.url: only its own URL's password counts.
     settings.conninfo = parse_conninfo(url_override, origin);
+    settings.password_origin = fmt::format("the url at {}", origin);
     if (settings.conninfo.password_file) {
       settings.conninfo.set("password",
                             read_secret_file(*settings.conninfo.password_file,
@@ -180,7 +181,11 @@ Settings settings_from(const config::Config& config,
                                            settings.conninfo.password_file,
                                            url,
                                            config,
-                                           "database");
+                                           "database",
+                                           &settings.password_origin);
+  if (password.empty() && config.environment().contains("PGPASSWORD")) {
+    settings.password_origin = "PGPASSWORD";
+  }
   if (!password.empty()) {
     settings.conninfo.set("password", password);
   }
@@ -243,6 +248,8 @@ Client::Client(const Settings& settings)
         fmt::format("cannot connect to PostgreSQL at {}: {}", m_target, redact(error.what())),
         error.failure());
   }
+  m_password_origin = settings.password_origin;
+  m_user = conninfo.get("user").value_or("");
   connect(conninfo, deadline);
   PQsetErrorVerbosity(m_connection, PQERRORS_DEFAULT);
   PQsetNoticeProcessor(m_connection, &ignore_notice, nullptr);
@@ -287,7 +294,17 @@ void Client::connect(const Conninfo& conninfo, Clock::time_point deadline) {
     polling = PQconnectPoll(m_connection);
     if (polling == PGRES_POLLING_FAILED) {
       auto [sqlstate, message] = split_sqlstate(first_line(PQerrorMessage(m_connection)));
-      fail(failure_for(sqlstate).value_or(classify(phase, m_connection)), message);
+      auto failure = failure_for(sqlstate).value_or(classify(phase, m_connection));
+      if (failure == Failure::auth) {
+        // Which credentials, from where: what the operator needs to fix it.
+        message += fmt::format(" (user {}, password {})",
+                               PQuser(m_connection) != nullptr ? PQuser(m_connection) : m_user,
+                               m_password_origin.empty()
+                                   ? std::string("not given: set one in database.url, "
+                                                 "database.password_file, PGPASSWORD or ~/.pgpass")
+                                   : "from " + m_password_origin);
+      }
+      fail(failure, message);
     }
   }
 }

@@ -29,6 +29,9 @@ struct Settings {
   // too (a server that stops answering cannot hold golfops past it).
   std::optional<std::chrono::steady_clock::time_point> deadline;
   std::string application_name = "golfops";
+  // Where the password came from, named when authentication fails (never
+  // the password): "database.password_file = /run/secrets/db (golfops.toml:3)".
+  std::string password_origin;
 
   // "host:port/dbname", safe to show.
   std::string target() const { return describe_target(conninfo); }
@@ -131,6 +134,8 @@ private:
   std::string m_target;
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
   bool m_broken = false;
+  std::string m_password_origin;
+  std::string m_user;
 };
 
 } // namespace golfops::core::pg

@@ -100,6 +100,7 @@ Settings settings_from(const config::Config& config,
   settings.tls_ca_file = config.text("redis.tls_ca_file");
   if (!url_override.empty()) {
     settings.endpoint = parse_endpoint(url_override, origin);
+    settings.password_origin = fmt::format("the url at {}", origin);
     if (settings.endpoint.password_file) {
       settings.endpoint.password = read_secret_file(*settings.endpoint.password_file,
                                                     fmt::format("{}: password_file", origin));
@@ -113,8 +114,12 @@ Settings settings_from(const config::Config& config,
       parse_endpoint(url.text,
                      url.source == config::Source::default_value ? std::string("redis.url")
                                                                  : url.origin + ": redis.url");
-  settings.endpoint.password = resolve_password(
-      settings.endpoint.password, settings.endpoint.password_file, url, config, "redis");
+  settings.endpoint.password = resolve_password(settings.endpoint.password,
+                                                settings.endpoint.password_file,
+                                                url,
+                                                config,
+                                                "redis",
+                                                &settings.password_origin);
   return settings;
 }
 
@@ -151,11 +156,14 @@ Client::Client(const Settings& settings)
       // AUTH errors name no secret; SELECT errors name the index.
       bool auth = handshake[index].front() == "AUTH";
       throw_unreachable(
-          fmt::format("Redis at {} refused {}{}: {}",
+          fmt::format("Redis at {} refused {}{}: {}{}",
                       m_address,
                       auth ? "the password" : "SELECT",
                       auth && !endpoint.user.empty() ? " of user " + endpoint.user : std::string(),
-                      redact(replies[index].text)),
+                      redact(replies[index].text),
+                      auth && !settings.password_origin.empty()
+                          ? " (password from " + settings.password_origin + ")"
+                          : std::string()),
           auth ? Failure::auth : Failure::refused);
     }
   }

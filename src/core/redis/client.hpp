@@ -24,6 +24,8 @@ struct Settings {
   std::string tls_ca_file;
   // When set, no connect or command waits past it.
   std::optional<net::Deadline> deadline;
+  // Where the password came from, named when AUTH is refused.
+  std::string password_origin;
 };
 
 // Settings from redis.* keys (URL, password_file or ?password_file=, timeouts).
