@@ -325,8 +325,10 @@ DevResult run_dev_up(const DevOptions& options, core::Context& context) {
   }
   core::FileLock lock(layout.lock_file(), 60s);
   Rollback rollback; // runs while the lock is still held
+  // Outside the try: the rollback's steps refer to it when they run in the
+  // handlers below.
+  Up up{layout, user, bin, redis_program, context, rollback};
   try {
-    Up up{layout, user, bin, redis_program, context, rollback};
     if (auto recorded = read_state(layout)) {
       auto current = describe(layout, *recorded, user, "up");
       if (all_running(current)) {
