@@ -453,4 +453,57 @@ run bash -c "cd / && '$GOLFOPS' --config '$HARNESS_TMP/app/golfops.toml' migrate
 expect_status 2
 expect_stderr "$HARNESS_TMP/app/golfops.toml:5: migrate.dir: '$HARNESS_TMP/app/gone' is not a directory"
 
+test_case "transaction control inside a transactional file: refused before anything runs"
+new_db txctl
+mkdir -p txctl
+printf 'BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\nSELECT 1/0;\n' >txctl/0001_midway.up.sql
+use_db txctl txctl
+for verb in up plan validate; do
+  run "$GOLFOPS" migrate $verb
+  expect_status 2
+  expect_stderr "0001_midway.up.sql:3: COMMIT in a migration golfops runs in one transaction"
+  expect_stderr "golfops:no-transaction"
+done
+[[ $(sql txctl "select count(*) from pg_tables where tablename in ('a', 'b', 'golfops_schema_migrations')") == 0 ]] ||
+  fail "something was written"
+
+test_case "a file wrapped in BEGIN ... COMMIT (golang-migrate style) runs in golfops' transaction"
+rm txctl/*
+printf 'BEGIN;\nCREATE TABLE wrapped (id int);\nCOMMIT;\n' >txctl/0001_wrapped.up.sql
+printf 'begin transaction;\nCREATE TABLE half (id int);\nSELECT 1/0;\nend;\n' >txctl/0002_fails.up.sql
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "0002_fails.up.sql:3:1: division by zero"
+expect_stderr "nothing from it persists"
+[[ $(sql txctl "select to_regclass('wrapped') is not null and to_regclass('half') is null") == t ]] ||
+  fail "0001 should be applied and 0002 rolled back entirely"
+
+test_case "statements that cannot run in a transaction are found before running, with the fix"
+new_db conc_db
+mkdir -p conc
+printf 'CREATE TABLE t (id int);\n' >conc/0001_t.up.sql
+printf -- '-- an index\ncreate unique index concurrently t_id on t (id);\n' >conc/0002_index.up.sql
+use_db conc_db conc
+for verb in up plan validate; do
+  run "$GOLFOPS" migrate $verb
+  expect_status 2
+  expect_stderr "0002_index.up.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction block: put '-- golfops:no-transaction' on the first line of 0002_index.up.sql"
+done
+[[ $(sql conc_db "select to_regclass('t') is null") == t ]] || fail "0001 ran although 0002 was refused"
+printf -- '-- golfops:no-transaction\ncreate unique index concurrently t_id on t (id);\n' >conc/0002_index.up.sql
+printf 'VACUUM t;\n' >conc/0003_vacuum.up.sql
+run "$GOLFOPS" migrate up
+expect_status 2
+expect_stderr "0003_vacuum.up.sql:1: VACUUM cannot run inside a transaction block"
+rm conc/0003_vacuum.up.sql
+cat >conc/0003_atomic.up.sql <<'SQL'
+CREATE FUNCTION answer() RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+  SELECT 42;
+END;
+SQL
+run "$GOLFOPS" migrate up
+expect_status 0
+[[ $(sql conc_db "select answer()") == 42 ]] || fail "BEGIN ATOMIC function not created"
+
 finish

@@ -2,6 +2,7 @@
 
 #include "commands/migrate/history.hpp"
 #include "commands/migrate/location.hpp"
+#include "commands/migrate/transactions.hpp"
 #include "core/config/config.hpp"
 #include "core/fs.hpp"
 #include "core/pg/client.hpp"
@@ -155,7 +156,7 @@ Statements statements_for(const Migration& migration,
                           std::int64_t execution_ms) {
   const auto& script = up ? migration.up : *migration.down;
   Statements statements;
-  statements.body = script.sql;
+  statements.body = runnable_sql(script);
   auto bookkeeping =
       up ? history.record_sql(migration, execution_ms) : history.forget_sql(migration.version);
   if (script.transactional) {
@@ -173,7 +174,8 @@ Statements statements_for(const Migration& migration,
 std::map<std::string, std::string>
 failure_fields(const Migration& migration, bool up, const core::pg::QueryError& error) {
   const auto& script = up ? migration.up : *migration.down;
-  auto location = locate(script.sql, error.position, error.statement_index, error.context);
+  auto location =
+      locate(runnable_sql(script), error.position, error.statement_index, error.context);
   auto line = location.line == 0 ? 0 : location.line + script.first_line - 1;
   return {{"file", script.path.string()},
           {"line", std::to_string(line)},
@@ -187,7 +189,8 @@ std::vector<std::string> describe_failure(const Migration& migration,
                                           const core::pg::QueryError& error,
                                           bool rolled_back) {
   const auto& script = up ? migration.up : *migration.down;
-  auto location = locate(script.sql, error.position, error.statement_index, error.context);
+  auto location =
+      locate(runnable_sql(script), error.position, error.statement_index, error.context);
   std::vector<std::string> lines;
   auto line = location.line == 0 ? 0 : location.line + script.first_line - 1;
   lines.push_back(fmt::format("{}:{}:{}: {} (SQLSTATE {})",
@@ -387,11 +390,20 @@ void require_confirmation(const MigrateOptions& options,
   }
 }
 
+// Checks every script about to run, before the first runs (runnable_sql):
+// a file that would fail for its transaction statements changes nothing.
+void require_runnable(const std::vector<const Migration*>& steps, bool up) {
+  for (const auto* migration : steps) {
+    runnable_sql(up ? migration->up : *migration->down);
+  }
+}
+
 RunResult run_steps(Session& session,
                     const std::vector<const Migration*>& steps,
                     bool up,
                     const MigrateOptions& options,
                     core::Context& context) {
+  require_runnable(steps, up);
   RunResult result;
   result.direction = up ? Direction::up : Direction::down;
   for (std::size_t index = 0; index < steps.size(); ++index) {
@@ -521,7 +533,6 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
 RunResult run_up(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
-  session.history.ensure_table();
   auto applied = session.history.read();
   auto problems = check(session.migrations, applied);
   if (!problems.integrity.empty()) {
@@ -533,6 +544,8 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
                       fmt::format("{}", fmt::join(problems.out_of_order, "\n")));
   }
   auto steps = pending_for_up(session, applied, options);
+  require_runnable(steps, true); // before the state table is created: nothing written
+  session.history.ensure_table();
   auto result = run_steps(session, steps, true, options, context);
   result.remaining =
       count_pending(session, applied) - result.steps.size() - (result.recorded_failed ? 1 : 0);
@@ -616,6 +629,13 @@ PlanResult run_plan(const MigrateOptions& options, Direction direction, core::Co
 
 StatusResult run_validate(const MigrateOptions& options, core::Context& context) {
   auto result = run_status(options, context);
+  // Every file as `up` and `down` would run it.
+  for (const auto& migration : load_migrations(options.dir, options.dir_label)) {
+    runnable_sql(migration.up);
+    if (migration.down) {
+      runnable_sql(*migration.down);
+    }
+  }
   if (options.allow_out_of_order) {
     std::erase_if(result.problems, [](const std::string& problem) {
       return problem.find("--allow-out-of-order") != std::string::npos;
