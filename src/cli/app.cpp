@@ -233,8 +233,10 @@ int report_failure(const core::Error& error,
                    const Selected& selected,
                    core::output::LogFormat log_format,
                    bool color) {
+  // A signal keeps its 130/143 whatever a family's convention says.
+  bool cancelled = dynamic_cast<const core::Cancelled*>(&error) != nullptr;
   for (const auto& convention : selected.error_exits) {
-    if (!convention.applies(words)) {
+    if (cancelled || !convention.applies(words)) {
       continue;
     }
     auto status = convention.report(error, words, std::cout);

@@ -19,7 +19,11 @@ bool run_detached(std::function<void()> work,
   };
   auto shared = std::make_shared<Shared>();
   std::thread([work = std::move(work), shared] {
-    work();
+    try {
+      work();
+    } catch (...) {
+      // Nobody may be waiting any more: the outcome is "did not finish".
+    }
     std::lock_guard lock(shared->mutex);
     shared->finished = true;
     shared->done.notify_all();

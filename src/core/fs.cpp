@@ -47,7 +47,7 @@ AtomicFile::AtomicFile(std::filesystem::path target, mode_t mode) : m_target(std
       m_target.parent_path().empty() ? std::filesystem::path(".") : m_target.parent_path();
   std::string temp =
       (directory / fmt::format(".{}.tmp.XXXXXX", m_target.filename().string())).string();
-  m_fd = ::mkstemp(temp.data());
+  m_fd = ::mkostemp(temp.data(), O_CLOEXEC); // never inherited by a child
   if (m_fd < 0) {
     throw_failed(
         fmt::format("cannot create a temporary file in {}: {}", directory.string(), errno_text()));

@@ -242,6 +242,8 @@ std::size_t Child::read_stdout(char* buffer, std::size_t size) {
 
 Child::Exit Child::wait() {
   m_stdin.reset();
+  // Unread output would block a child writing it, and it would never exit.
+  m_stdout.reset();
   while (m_stderr) {
     std::vector<pollfd> fds{pollfd{m_stderr.get(), POLLIN, 0}};
     poll_cancellable(fds, -1);
@@ -284,6 +286,11 @@ ProcessResult run_process(const ProcessSpec& spec) {
   std::string_view input = spec.standard_input;
   std::array<char, 65536> buffer;
   while (child.m_stdout || child.m_stderr) {
+    // Checked here too: a child that keeps writing keeps poll() busy.
+    if (deadline && Clock::now() >= *deadline) {
+      result.timed_out = true;
+      break;
+    }
     if (input.empty()) {
       child.m_stdin.reset();
     }

@@ -150,7 +150,9 @@ void ZstdDecompressor::write(std::string_view data, const Sink& sink) {
     if (output.pos > 0) {
       sink(std::string_view(m_state->buffer.data(), output.pos));
     }
-    output_full = output.pos == output.size;
+    // More to flush only while the frame is unfinished: at a frame's end
+    // another call would start reading the next one.
+    output_full = output.pos == output.size && m_state->pending != 0;
   }
 }
 

@@ -49,7 +49,7 @@ std::string metrics_file_in(const std::vector<std::string>& words) {
 // Prometheus textfile-collector output, replaced atomically: a scrape sees
 // the previous run or this one, never a half-written file.
 void write_metrics(const std::string& path, const std::string& metrics) {
-  core::atomic_write(path, metrics, 0644);
+  core::atomic_write(path, core::redact(metrics), 0644);
 }
 
 void write_error_metrics(const std::string& path, const core::Error& error) {

@@ -7,11 +7,13 @@
 #include "core/fs.hpp"
 #include "core/net.hpp"
 #include "core/redact.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
 namespace golfops::core::pg {
 namespace {
@@ -87,6 +89,21 @@ std::pair<std::string, std::string> split_sqlstate(std::string message) {
   return {"", message};
 }
 
+// With several addresses (localhost: ::1 and 127.0.0.1) libpq reports each
+// attempt; the last one is what decided (the refused ::1 is not the story
+// when 127.0.0.1 rejected the password).
+std::string last_attempt(const std::string& message) {
+  // libpq's own words (golfops never calls setlocale, so they are not
+  // translated); the server's part after them may be in any language.
+  std::string last;
+  for (const auto& line : split(message, '\n')) {
+    if (line.starts_with("connection to server")) {
+      last = line;
+    }
+  }
+  return last.empty() ? first_line(message) : redact(last);
+}
+
 // Which failure a refused connection was, from its SQLSTATE class.
 std::optional<Failure> failure_for(std::string_view sqlstate) {
   if (sqlstate.starts_with("28")) {
@@ -135,7 +152,7 @@ void resolve_host(Conninfo& conninfo, Clock::time_point deadline) {
   conninfo.set("hostaddr", fmt::format("{}", fmt::join(texts, ",")));
 }
 
-// PQcancel blocks until the server answers and has no timeout of its own:
+// PQcancel blocks until the server answers and has no timeout of its own (1 s here):
 // run it on a thread that may outlive a server which stopped answering.
 void cancel_on_server(PGconn* connection) {
   auto* cancel = PQgetCancel(connection);
@@ -148,7 +165,7 @@ void cancel_on_server(PGconn* connection) {
         PQcancel(cancel, error, sizeof error);
         PQfreeCancel(cancel);
       },
-      Clock::now() + std::chrono::seconds(2),
+      Clock::now() + std::chrono::seconds(1),
       false);
 }
 
@@ -252,6 +269,7 @@ Client::Client(const Settings& settings)
   m_user = conninfo.get("user").value_or("");
   connect(conninfo, deadline);
   PQsetErrorVerbosity(m_connection, PQERRORS_DEFAULT);
+  PQsetnonblocking(m_connection, 1);
   PQsetNoticeProcessor(m_connection, &ignore_notice, nullptr);
 }
 
@@ -267,7 +285,12 @@ void Client::connect(const Conninfo& conninfo, Clock::time_point deadline) {
     fail(Failure::connect, "out of memory");
   }
   if (PQstatus(m_connection) == CONNECTION_BAD) {
-    fail(Failure::connect, first_line(PQerrorMessage(m_connection)));
+    // Refused before any network traffic: an option libpq rejects
+    // (sslmode=bogus), a configuration error.
+    auto message = first_line(PQerrorMessage(m_connection));
+    PQfinish(m_connection);
+    m_connection = nullptr;
+    throw_usage(fmt::format("database.url: PostgreSQL at {}: {}", m_target, message));
   }
   // Verbose, so a server's refusal carries its SQLSTATE (split_sqlstate).
   PQsetErrorVerbosity(m_connection, PQERRORS_VERBOSE);
@@ -293,7 +316,7 @@ void Client::connect(const Conninfo& conninfo, Clock::time_point deadline) {
     }
     polling = PQconnectPoll(m_connection);
     if (polling == PGRES_POLLING_FAILED) {
-      auto [sqlstate, message] = split_sqlstate(first_line(PQerrorMessage(m_connection)));
+      auto [sqlstate, message] = split_sqlstate(last_attempt(PQerrorMessage(m_connection)));
       auto failure = failure_for(sqlstate).value_or(classify(phase, m_connection));
       if (failure == Failure::auth) {
         // Which credentials, from where: what the operator needs to fix it.
@@ -314,8 +337,16 @@ Client::~Client() {
 }
 
 void Client::check_connection() {
-  if (m_broken || PQstatus(m_connection) != CONNECTION_OK) {
+  if (m_broken) {
+    // Say why it broke (a deadline, a signal), not libpq's empty message.
+    throw_unreachable(fmt::format("PostgreSQL at {}: the connection is not reused after {}",
+                                  m_target,
+                                  m_broken_because),
+                      Failure::io);
+  }
+  if (PQstatus(m_connection) != CONNECTION_OK) {
     m_broken = true;
+    m_broken_because = "it was lost";
     throw_unreachable(fmt::format("lost the connection to PostgreSQL at {}: {}",
                                   m_target,
                                   first_line(PQerrorMessage(m_connection))),
@@ -323,9 +354,8 @@ void Client::check_connection() {
   }
 }
 
-void Client::wait_socket(bool for_write, Clock::time_point deadline) {
-  std::vector<pollfd> waiting{
-      pollfd{PQsocket(m_connection), static_cast<short>(for_write ? POLLOUT : POLLIN), 0}};
+short Client::wait_socket(short events, Clock::time_point deadline) {
+  std::vector<pollfd> waiting{pollfd{PQsocket(m_connection), events, 0}};
   int ready = 0;
   try {
     ready = poll_cancellable(waiting, m_deadline ? milliseconds_until(deadline) : -1);
@@ -333,13 +363,19 @@ void Client::wait_socket(bool for_write, Clock::time_point deadline) {
     // Stop the statement on the server, so its locks go with it.
     cancel_on_server(m_connection);
     m_broken = true;
+    m_broken_because = "an interruption";
     throw;
   }
   if (ready == 0) {
-    m_broken = true; // a reply may still arrive: never read it as the next one's
+    // The statement may still run, holding its locks: cancel it. A reply may
+    // still arrive, so the connection is never read again.
+    cancel_on_server(m_connection);
+    m_broken = true;
+    m_broken_because = "a deadline passed";
     throw_unreachable(fmt::format("PostgreSQL at {} did not answer before the deadline", m_target),
                       Failure::timeout);
   }
+  return waiting[0].revents;
 }
 
 void Client::send(int sent) {
@@ -349,7 +385,9 @@ void Client::send(int sent) {
         fmt::format("PostgreSQL at {}: {}", m_target, first_line(PQerrorMessage(m_connection))));
   }
   auto deadline = m_deadline.value_or(Clock::time_point::max());
-  // Large statements may not fit the socket buffer in one go.
+  // The connection is non-blocking: a large statement goes out as the socket
+  // takes it, and the wait honours the deadline and signals. As libpq asks,
+  // input is consumed meanwhile so the server is never stuck writing to us.
   while (true) {
     int flushed = PQflush(m_connection);
     if (flushed == 0) {
@@ -357,8 +395,14 @@ void Client::send(int sent) {
     }
     if (flushed < 0) {
       check_connection();
+      throw_unreachable(
+          fmt::format("PostgreSQL at {}: {}", m_target, first_line(PQerrorMessage(m_connection))),
+          Failure::io);
     }
-    wait_socket(true, deadline);
+    auto events = wait_socket(POLLIN | POLLOUT, deadline);
+    if ((events & POLLIN) != 0 && PQconsumeInput(m_connection) != 1) {
+      check_connection();
+    }
   }
 }
 
@@ -367,7 +411,7 @@ std::vector<std::shared_ptr<pg_result>> Client::collect_results() {
   std::vector<std::shared_ptr<pg_result>> results;
   while (true) {
     while (PQisBusy(m_connection) == 1) {
-      wait_socket(false, deadline);
+      wait_socket(POLLIN, deadline);
       if (PQconsumeInput(m_connection) != 1) {
         check_connection();
       }

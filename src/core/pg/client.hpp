@@ -127,13 +127,15 @@ private:
   // Waits for every result of the query just sent, honouring the deadline and
   // cancellation.
   std::vector<std::shared_ptr<pg_result>> collect_results();
-  void wait_socket(bool for_write, std::chrono::steady_clock::time_point deadline);
+  // Waits for `events` on the socket; returns those that arrived.
+  short wait_socket(short events, std::chrono::steady_clock::time_point deadline);
   void send(int sent);
 
   pg_conn* m_connection = nullptr;
   std::string m_target;
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
   bool m_broken = false;
+  std::string m_broken_because;
   std::string m_password_origin;
   std::string m_user;
 };
