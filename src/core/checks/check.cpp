@@ -50,6 +50,9 @@ CheckResult timed(CheckResult check, const std::function<void(CheckResult&)>& pr
   } catch (const Cancelled&) {
     throw;
   } catch (const Error& error) {
+    if (error.code() == ExitCode::usage) {
+      throw; // the check is misconfigured (sslmode=bogus): exit 2, not a failing probe
+    }
     fail(check,
          error.failure() == Failure::none ? Reason::query : reason_for(error.failure()),
          redact(error.what()));
