@@ -506,4 +506,82 @@ run "$GOLFOPS" migrate up
 expect_status 0
 [[ $(sql conc_db "select answer()") == 42 ]] || fail "BEGIN ATOMIC function not created"
 
+test_case "golang-migrate's state (schema_migrations version bigint, dirty boolean) is detected and adopted"
+new_db gm_db
+mkdir -p gm
+for n in 1 2 3; do printf 'CREATE TABLE gm_t%d (id int);\n' "$n" >gm/000${n}_t${n}.up.sql; done
+sql gm_db "CREATE TABLE gm_t1 (id int); CREATE TABLE gm_t2 (id int);
+  CREATE TABLE schema_migrations (version bigint NOT NULL, dirty boolean NOT NULL, PRIMARY KEY (version));
+  INSERT INTO schema_migrations VALUES (2, false);"
+use_db gm_db gm
+for verb in status up plan; do
+  run "$GOLFOPS" migrate $verb
+  expect_status 4
+  expect_stderr "golang-migrate manages this database (public.schema_migrations)"
+  expect_stderr "golfops migrate adopt"
+done
+[[ $(sql gm_db "select to_regclass('gm_t3') is null and to_regclass('golfops_schema_migrations') is null") == t ]] ||
+  fail "something ran before adopting"
+sql gm_db "UPDATE schema_migrations SET dirty = true"
+run "$GOLFOPS" migrate adopt
+expect_status 4
+expect_stderr "is dirty at version 2"
+sql gm_db "UPDATE schema_migrations SET dirty = false"
+run "$GOLFOPS" migrate adopt
+expect_status 0
+expect_stdout "adopted 2 migration(s) applied by golang-migrate"
+run "$GOLFOPS" migrate status -o json
+expect_json '[.migrations[] | .state] == ["applied", "applied", "pending"]'
+run "$GOLFOPS" migrate up
+expect_status 0
+[[ $(sql gm_db "select to_regclass('gm_t3') is not null") == t ]] || fail "0003 did not run after adopting"
+run "$GOLFOPS" migrate adopt
+expect_status 4
+
+test_case "dbmate's schema_migrations(version varchar) is detected and adopted"
+new_db dbmate_db
+mkdir -p dbm
+printf -- '-- migrate:up\nCREATE TABLE dbm_a (id int);\n-- migrate:down\nDROP TABLE dbm_a;\n' >dbm/20240101000000_a.sql
+printf -- '-- migrate:up\nCREATE TABLE dbm_b (id int);\n-- migrate:down\nDROP TABLE dbm_b;\n' >dbm/20240201000000_b.sql
+sql dbmate_db "CREATE TABLE dbm_a (id int);
+  CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+  INSERT INTO schema_migrations VALUES ('20240101000000');"
+use_db dbmate_db dbm
+run "$GOLFOPS" migrate up
+expect_status 4
+expect_stderr "dbmate manages this database"
+run "$GOLFOPS" migrate adopt
+expect_status 0
+expect_stdout "adopted 1 migration(s) applied by dbmate"
+run "$GOLFOPS" migrate up
+expect_status 0
+[[ $(sql dbmate_db "select to_regclass('dbm_b') is not null") == t ]] || fail "the pending dbmate file did not run"
+
+test_case "Flyway's flyway_schema_history is detected; a failed row is refused until repaired"
+new_db flyway_db
+mkdir -p fly
+printf 'CREATE TABLE fly_a (id int);\n' >fly/V1__a.sql
+printf 'CREATE TABLE fly_b (id int);\n' >fly/V2__b.sql
+printf 'CREATE TABLE fly_c (id int);\n' >fly/V3__c.sql
+sql flyway_db "CREATE TABLE fly_a (id int); CREATE TABLE fly_b (id int);
+  CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50),
+    description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL,
+    checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+    execution_time int NOT NULL, success boolean NOT NULL);
+  INSERT INTO flyway_schema_history VALUES
+    (1, '1', 'a', 'SQL', 'V1__a.sql', 1, 'app', now(), 5, true),
+    (2, '2', 'b', 'SQL', 'V2__b.sql', 2, 'app', now(), 5, false);"
+use_db flyway_db fly
+run "$GOLFOPS" migrate status
+expect_status 4
+expect_stderr "Flyway manages this database (public.flyway_schema_history, version 2 failed"
+run "$GOLFOPS" migrate adopt
+expect_status 4
+expect_stderr "flyway repair"
+sql flyway_db "UPDATE flyway_schema_history SET success = true"
+run "$GOLFOPS" migrate adopt
+expect_status 0
+run "$GOLFOPS" migrate status -o json
+expect_json '[.migrations[] | .state] == ["applied", "applied", "pending"]'
+
 finish

@@ -1,5 +1,6 @@
 #include "commands/migrate/migrate.hpp"
 
+#include "commands/migrate/foreign.hpp"
 #include "commands/migrate/history.hpp"
 #include "commands/migrate/location.hpp"
 #include "commands/migrate/transactions.hpp"
@@ -390,6 +391,30 @@ void require_confirmation(const MigrateOptions& options,
   }
 }
 
+// A database another tool manages, which golfops has never migrated: its
+// migrations must not look pending (up would run them again). Refused with
+// the command that adopts the state.
+void refuse_foreign_state(Session& session,
+                          const std::map<Version, AppliedRow>& applied,
+                          const MigrateOptions& options) {
+  if (!applied.empty()) {
+    return;
+  }
+  auto foreign = read_foreign_state(session.client, options.schema, options.table);
+  if (!foreign) {
+    return;
+  }
+  auto dir_flag =
+      options.dir_label == "--dir" ? fmt::format(" --dir {}", options.dir.string()) : std::string();
+  core::throw_refused(fmt::format(
+      "{} manages this database ({}{}) and golfops has no state of its own yet: its migrations "
+      "would look pending and run again. Record them first with: golfops migrate adopt{}",
+      foreign->tool,
+      foreign->table,
+      foreign->unfinished ? ", " + *foreign->unfinished : std::string(),
+      dir_flag));
+}
+
 // Checks every script about to run, before the first runs (runnable_sql):
 // a file that would fail for its transaction statements changes nothing.
 void require_runnable(const std::vector<const Migration*>& steps, bool up) {
@@ -489,6 +514,7 @@ MigrateOptions options_from(const core::config::Config& config) {
 StatusResult run_status(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto applied = session.history.read();
+  refuse_foreign_state(session, applied, options);
   StatusResult result;
   auto problems = check(session.migrations, applied);
   result.problems = problems.integrity;
@@ -534,6 +560,7 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
   auto applied = session.history.read();
+  refuse_foreign_state(session, applied, options);
   auto problems = check(session.migrations, applied);
   if (!problems.integrity.empty()) {
     throw core::Error(core::ExitCode::failed,
@@ -556,6 +583,7 @@ RunResult run_down(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
   auto applied = session.history.read();
+  refuse_foreign_state(session, applied, options);
   auto steps = applied_for_down(session, applied, options);
   if (!steps.empty()) {
     std::vector<std::string> labels;
@@ -577,6 +605,7 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
   auto applied = session.history.read();
+  refuse_foreign_state(session, applied, options);
   MigrateOptions one = options;
   one.count = 1;
   one.target.reset();
@@ -604,6 +633,7 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
 PlanResult run_plan(const MigrateOptions& options, Direction direction, core::Context& context) {
   Session session(options, context);
   auto applied = session.history.read();
+  refuse_foreign_state(session, applied, options);
   bool up = direction == Direction::up;
   auto steps =
       up ? pending_for_up(session, applied, options) : applied_for_down(session, applied, options);
@@ -719,6 +749,65 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
     result.files.push_back(path.string());
   }
   return result;
+}
+
+NoteResult run_adopt(const MigrateOptions& options, core::Context& context) {
+  Session session(options, context);
+  auto lock = session.history.lock(options.lock_wait);
+  if (!session.history.read().empty()) {
+    core::throw_refused(fmt::format("{} already has rows: golfops manages this database already",
+                                    session.history.qualified_table()));
+  }
+  auto foreign = read_foreign_state(session.client, options.schema, options.table);
+  if (!foreign) {
+    core::throw_usage(fmt::format("adopt: no golang-migrate, dbmate or Flyway state in schema "
+                                  "'{}' (schema_migrations or flyway_schema_history with rows); "
+                                  "for a database migrated by hand, use `golfops migrate "
+                                  "baseline VERSION`",
+                                  options.schema));
+  }
+  if (foreign->unfinished) {
+    core::throw_refused(fmt::format(
+        "{} ({}) is {}: that migration stopped midway and may be partly applied. Repair the "
+        "database by hand, mark it with the tool itself (golang-migrate: `migrate force V`; "
+        "Flyway: `flyway repair`), then run golfops migrate adopt again",
+        foreign->table,
+        foreign->tool,
+        *foreign->unfinished));
+  }
+  std::string sql = "BEGIN;\n";
+  std::size_t adopted = 0;
+  std::set<Version> local;
+  for (const auto& migration : session.migrations) {
+    local.insert(migration.version);
+    if (foreign->is_applied(migration.version)) {
+      sql += session.history.record_sql(migration, 0, RecordStatus::applied) + ";\n";
+      ++adopted;
+    }
+  }
+  std::vector<std::string> without_file;
+  for (const auto& version : foreign->applied) {
+    if (!local.contains(version)) {
+      without_file.push_back(version.text());
+    }
+  }
+  if (adopted == 0) {
+    core::throw_usage(fmt::format("adopt: none of the files in {} is applied according to {}",
+                                  options.dir.string(),
+                                  foreign->table));
+  }
+  session.history.ensure_table();
+  session.client.execute(sql + "COMMIT;");
+  return {fmt::format("adopted {} migration(s) applied by {} ({}), recorded as applied with their "
+                      "files' checksums; {} is left as it was{}",
+                      adopted,
+                      foreign->tool,
+                      foreign->table,
+                      foreign->table,
+                      without_file.empty()
+                          ? std::string()
+                          : fmt::format("; applied there but without a file here: {}",
+                                        fmt::join(without_file, ", ")))};
 }
 
 NoteResult run_baseline(const MigrateOptions& options, core::Context& context) {

@@ -119,6 +119,10 @@ PlanResult run_plan(const MigrateOptions& options, Direction direction, core::Co
 StatusResult run_validate(const MigrateOptions& options, core::Context& context);
 HistoryResult run_history(const MigrateOptions& options, core::Context& context);
 CreateResult run_create(const MigrateOptions& options, core::Context& context);
+// Records the migrations golang-migrate, dbmate or Flyway applied (read from
+// their own table) as applied, so golfops takes over without running them
+// again; refuses a dirty or failed state (exit 4).
+NoteResult run_adopt(const MigrateOptions& options, core::Context& context);
 NoteResult run_baseline(const MigrateOptions& options, core::Context& context);
 NoteResult run_force(const MigrateOptions& options, core::Context& context);
 

@@ -197,6 +197,17 @@ void register_migrate(CLI::App& app, commands::Selected& selected) {
     return commands::Outcome{render(run_create(options, invocation.context))};
   });
 
+  auto* adopt = family->add_subcommand(
+      "adopt", "Take over from golang-migrate, dbmate or Flyway: record what they applied");
+  add_common(adopt, *flags);
+  adopt->footer("Reads schema_migrations (golang-migrate, dbmate) or flyway_schema_history in "
+                "migrate.schema, records every local migration it lists as applied, and leaves "
+                "that table as it was. A dirty or failed state is refused (exit 4).\n\n"
+                "EXAMPLES:\n  golfops migrate adopt --dir db/migrations\n  golfops migrate status");
+  wire(adopt, [](MigrateOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_adopt(options, invocation.context))};
+  });
+
   auto* baseline = family->add_subcommand(
       "baseline", "Adopt an existing database: record every migration up to V as applied");
   add_common(baseline, *flags);
