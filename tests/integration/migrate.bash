@@ -584,4 +584,27 @@ expect_status 0
 run "$GOLFOPS" migrate status -o json
 expect_json '[.migrations[] | .state] == ["applied", "applied", "pending"]'
 
+test_case "least privilege: a role that may create only in its schema runs migrate up"
+# The grants docs/migrate.md lists as the minimum, and nothing more.
+sql postgres "CREATE ROLE lp_migrator LOGIN PASSWORD 'lp-migrator-pw'" >/dev/null
+new_db lp_db
+sql postgres "REVOKE ALL ON DATABASE lp_db FROM PUBLIC; GRANT CONNECT ON DATABASE lp_db TO lp_migrator" >/dev/null
+sql lp_db "GRANT USAGE, CREATE ON SCHEMA public TO lp_migrator;" >/dev/null
+mkdir -p lp
+printf 'CREATE TABLE lp_t (id int);\n' >lp/0001_t.up.sql
+cat >golfops.toml <<TOML
+[database]
+url = "postgres://lp_migrator:lp-migrator-pw@127.0.0.1:$PG_PORT/lp_db"
+[migrate]
+dir = "lp"
+TOML
+run "$GOLFOPS" migrate up
+expect_status 0
+run "$GOLFOPS" migrate status --exit-code
+expect_status 0
+printf 'CREATE SCHEMA other_schema;\n' >lp/0002_schema.up.sql
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "0002_schema.up.sql:1:1: permission denied for database lp_db"
+
 finish

@@ -36,11 +36,19 @@ History::History(core::pg::Client& client, const std::string& schema, const std:
 }
 
 void History::ensure_table() {
-  m_client.execute(ensure_table_sql());
+  if (!table_exists()) {
+    m_client.execute(ensure_table_sql());
+  }
 }
 
-std::string History::ensure_table_sql() const {
-  return fmt::format("CREATE SCHEMA IF NOT EXISTS {schema};\n"
+std::string History::ensure_table_sql() {
+  // Only what is missing: IF NOT EXISTS still checks the privilege to create
+  // first, and a managed service's migration role may create in its schema
+  // but not in the database (CREATE SCHEMA needs that).
+  auto schema_exists =
+      m_client.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", {m_schema})
+          .at(0, 0) == "t";
+  return fmt::format("{create_schema}"
                      "CREATE TABLE IF NOT EXISTS {table} (\n"
                      "  version text PRIMARY KEY,\n"
                      "  name text NOT NULL,\n"
@@ -52,7 +60,10 @@ std::string History::ensure_table_sql() const {
                      "  execution_ms bigint NOT NULL DEFAULT 0,\n"
                      "  error text\n"
                      ")",
-                     fmt::arg("schema", m_client.quote_identifier(m_schema)),
+                     fmt::arg("create_schema",
+                              schema_exists ? std::string()
+                                            : fmt::format("CREATE SCHEMA {};\n",
+                                                          m_client.quote_identifier(m_schema))),
                      fmt::arg("table", m_qualified));
 }
 

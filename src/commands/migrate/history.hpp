@@ -31,7 +31,9 @@ public:
 
   // Creates the schema and table when missing (call with the lock held).
   void ensure_table();
-  std::string ensure_table_sql() const;
+  // The SQL that creates what is missing: the schema only when it does not
+  // exist (CREATE SCHEMA needs CREATE on the database), then the table.
+  std::string ensure_table_sql();
   bool table_exists();
   // Every row, by version; empty when the table does not exist yet.
   std::map<Version, AppliedRow> read();
