@@ -607,4 +607,22 @@ run "$GOLFOPS" migrate up
 expect_status 1
 expect_stderr "0002_schema.up.sql:1:1: permission denied for database lp_db"
 
+test_case "migrate create follows the directory's layout: padding, timestamps, dbmate and Flyway files"
+mkdir -p layout_seq layout_ts
+printf 'select 1;\n' >layout_seq/000007_x.up.sql
+printf 'select 1;\n' >layout_ts/20240101120000_x.up.sql
+run "$GOLFOPS" migrate create next_step --dir layout_seq
+expect_status 0
+[[ -f layout_seq/000008_next_step.up.sql && -f layout_seq/000008_next_step.down.sql ]] || fail "not 000008: $(ls layout_seq)"
+run "$GOLFOPS" migrate create next_step --dir layout_ts
+expect_status 0
+ls layout_ts | grep -qE '^20[0-9]{12}_next_step\.up\.sql$' || fail "no timestamp version: $(ls layout_ts)"
+run "$GOLFOPS" migrate create next_step --dir dbm
+expect_status 0
+created=$(ls dbm | grep next_step)
+[[ $created =~ ^20[0-9]{12}_next_step\.sql$ ]] && grep -q -- '-- migrate:up' "dbm/$created" || fail "not a dbmate file: $created"
+run "$GOLFOPS" migrate create next_step --dir fly
+expect_status 0
+[[ -f fly/V4__next_step.sql ]] || fail "not V4__next_step.sql: $(ls fly)"
+
 finish

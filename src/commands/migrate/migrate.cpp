@@ -508,6 +508,7 @@ MigrateOptions options_from(const core::config::Config& config) {
   }
   options.allow_out_of_order = config.boolean("migrate.allow_out_of_order");
   options.version_style = config.text("migrate.version_style");
+  options.version_style_set = config.is_set("migrate.version_style");
   return options;
 }
 
@@ -715,8 +716,23 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
   }
   std::filesystem::create_directories(options.dir);
   auto migrations = load_migrations(options.dir, options.dir_label);
+  // Follow the directory: its newest file's layout, timestamp or sequence,
+  // and padding, unless the style was asked for.
+  auto format = migrations.empty() ? SourceFormat::golfops : migrations.back().format;
+  bool timestamps = options.version_style == "timestamp";
+  std::size_t padding = 4;
+  if (!migrations.empty()) {
+    const auto& newest = migrations.back().version_label;
+    bool looks_like_timestamp = newest.size() >= 12 &&
+                                std::all_of(newest.begin(), newest.end(), ::isdigit) &&
+                                (newest.starts_with("19") || newest.starts_with("20"));
+    if (!options.version_style_set) {
+      timestamps = looks_like_timestamp;
+    }
+    padding = newest.size();
+  }
   std::string version;
-  if (options.version_style == "timestamp") {
+  if (timestamps) {
     auto now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);
@@ -725,7 +741,7 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
     version = buffer;
   } else {
     std::uint64_t next = migrations.empty() ? 1 : migrations.back().version.parts.front() + 1;
-    version = fmt::format("{:04}", next);
+    version = fmt::format("{:0{}}", next, format == SourceFormat::flyway ? 1 : padding);
   }
   if (auto parsed = parse_version(version);
       !migrations.empty() && parsed && !(migrations.back().version < *parsed)) {
@@ -734,6 +750,25 @@ CreateResult run_create(const MigrateOptions& options, core::Context&) {
                                     migrations.back().version.text()));
   }
   CreateResult result;
+  auto write_new = [&](const std::filesystem::path& path, const std::string& text) {
+    if (std::filesystem::exists(path)) {
+      core::throw_refused(fmt::format("{} already exists", path.string()));
+    }
+    core::atomic_write(path, text, 0644); // a source file, read by the team and CI
+    result.files.push_back(path.string());
+  };
+  if (format == SourceFormat::dbmate) {
+    write_new(options.dir / fmt::format("{}_{}.sql", version, options.name),
+              "-- migrate:up\n\n-- migrate:down\n");
+    return result;
+  }
+  if (format == SourceFormat::flyway) {
+    write_new(options.dir / fmt::format("V{}__{}.sql", version, options.name),
+              fmt::format("-- Flyway-style migration {}: {} (no down file in this layout)\n",
+                          version,
+                          options.name));
+    return result;
+  }
   for (std::string direction : {"up", "down"}) {
     auto path = options.dir / fmt::format("{}_{}.{}.sql", version, options.name, direction);
     if (std::filesystem::exists(path)) {

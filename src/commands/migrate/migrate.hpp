@@ -25,6 +25,7 @@ struct MigrateOptions {
   int ddl_retries = 5;
   bool allow_out_of_order = false;
   std::string version_style = "sequential";
+  bool version_style_set = false; // set in config or by a flag: overrides the directory's layout
 
   std::optional<std::size_t> count;  // up N / down N
   std::optional<std::string> target; // --to V
