@@ -415,6 +415,13 @@ void refuse_foreign_state(Session& session,
       dir_flag));
 }
 
+// The state table's rows, refusing a database another tool manages.
+std::map<Version, AppliedRow> read_managed_state(Session& session, const MigrateOptions& options) {
+  auto applied = session.history.read();
+  refuse_foreign_state(session, applied, options);
+  return applied;
+}
+
 // Checks every script about to run, before the first runs (runnable_sql):
 // a file that would fail for its transaction statements changes nothing.
 void require_runnable(const std::vector<const Migration*>& steps, bool up) {
@@ -514,8 +521,7 @@ MigrateOptions options_from(const core::config::Config& config) {
 
 StatusResult run_status(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
-  auto applied = session.history.read();
-  refuse_foreign_state(session, applied, options);
+  auto applied = read_managed_state(session, options);
   StatusResult result;
   auto problems = check(session.migrations, applied);
   result.problems = problems.integrity;
@@ -560,8 +566,7 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
 RunResult run_up(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
-  auto applied = session.history.read();
-  refuse_foreign_state(session, applied, options);
+  auto applied = read_managed_state(session, options);
   auto problems = check(session.migrations, applied);
   if (!problems.integrity.empty()) {
     throw core::Error(core::ExitCode::failed,
@@ -583,8 +588,7 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
 RunResult run_down(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
-  auto applied = session.history.read();
-  refuse_foreign_state(session, applied, options);
+  auto applied = read_managed_state(session, options);
   auto steps = applied_for_down(session, applied, options);
   if (!steps.empty()) {
     std::vector<std::string> labels;
@@ -605,8 +609,7 @@ RunResult run_down(const MigrateOptions& options, core::Context& context) {
 RunResult run_redo(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
-  auto applied = session.history.read();
-  refuse_foreign_state(session, applied, options);
+  auto applied = read_managed_state(session, options);
   MigrateOptions one = options;
   one.count = 1;
   one.target.reset();
@@ -633,8 +636,7 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
 
 PlanResult run_plan(const MigrateOptions& options, Direction direction, core::Context& context) {
   Session session(options, context);
-  auto applied = session.history.read();
-  refuse_foreign_state(session, applied, options);
+  auto applied = read_managed_state(session, options);
   bool up = direction == Direction::up;
   auto steps =
       up ? pending_for_up(session, applied, options) : applied_for_down(session, applied, options);
