@@ -257,6 +257,14 @@ expect_stdout "pending, 1 failed"
 run "$GOLFOPS" migrate up
 expect_status 1
 expect_stderr "golfops migrate force 2"
+# force to applied keeps the row's audit data: who ran it, when, its error.
+before=$(sql failures "select applied_by || '|' || applied_at from golfops_schema_migrations where version = '2'")
+run "$GOLFOPS" migrate force 2
+expect_status 0
+[[ $(sql failures "select applied_by || '|' || applied_at from golfops_schema_migrations where version = '2'") == "$before" ]] ||
+  fail "force replaced who applied it and when"
+[[ $(sql failures "select status || ': ' || error from golfops_schema_migrations where version = '2'") == "applied: relation \"missing_table\" does not exist; forced to applied at "* ]] ||
+  fail "force lost the error or did not record itself: $(sql failures "select error from golfops_schema_migrations where version = '2'")"
 sql failures "drop table partial"
 run "$GOLFOPS" migrate force 2 --pending
 expect_status 0

@@ -128,6 +128,26 @@ std::string History::record_sql(const Migration& migration,
       error.empty() ? "NULL" : m_client.quote_literal(error));
 }
 
+std::string History::force_applied_sql(const Migration& migration) const {
+  // An existing row keeps who applied it, when and how long it took, and its
+  // error; the force is added to that record instead of replacing it.
+  auto forced = fmt::format("'forced to applied at ' || to_char(now() AT TIME ZONE 'UTC', "
+                            "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ' by ' || {} || ' (' || "
+                            "current_user || ')'",
+                            m_client.quote_literal(m_who));
+  return fmt::format(
+      "INSERT INTO {table} (version, name, checksum, status, applied_by, execution_ms, error) "
+      "VALUES ({version}, {name}, {checksum}, 'applied', {who} || ' (' || current_user || ')', 0, "
+      "{forced}) ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = "
+      "excluded.checksum, status = 'applied', error = concat_ws('; ', {table}.error, {forced})",
+      fmt::arg("table", m_qualified),
+      fmt::arg("version", m_client.quote_literal(migration.version.text())),
+      fmt::arg("name", m_client.quote_literal(migration.name)),
+      fmt::arg("checksum", m_client.quote_literal(migration.checksum)),
+      fmt::arg("who", m_client.quote_literal(m_who)),
+      fmt::arg("forced", forced));
+}
+
 std::string History::forget_sql(const Version& version) const {
   return fmt::format(
       "DELETE FROM {} WHERE version = {}", m_qualified, m_client.quote_literal(version.text()));

@@ -44,6 +44,9 @@ public:
                          RecordStatus status = RecordStatus::applied,
                          std::string_view error = "") const;
   std::string forget_sql(const Version& version) const;
+  // SQL that marks `migration` applied without running it (`force`), keeping
+  // an existing row's audit data and adding the force to its error column.
+  std::string force_applied_sql(const Migration& migration) const;
 
   // Takes the session-level advisory lock, waiting up to `wait`; throws
   // Error(refused) naming the holder (application, pid, address, since).

@@ -896,8 +896,9 @@ NoteResult run_force(const MigrateOptions& options, core::Context& context) {
   if (migration == nullptr) {
     core::throw_usage(fmt::format("VERSION: no migration file with version {}", version.text()));
   }
-  session.client.execute(session.history.record_sql(*migration, 0, RecordStatus::applied));
-  return {fmt::format("forced {} to applied (checksum of the file on disk); nothing was run",
+  session.client.execute(session.history.force_applied_sql(*migration));
+  return {fmt::format("forced {} to applied (checksum of the file on disk, the row's audit data "
+                      "kept); nothing was run",
                       label(*migration))};
 }
 
