@@ -13,6 +13,20 @@ url = "$DATABASE_URL_NOPASS"
 password_file = "$HARNESS_TMP/pg.password"
 TOML
 export GOLFOPS_CONFIG="$HARNESS_TMP/golfops.toml"
+# signal_and_wait SIGNAL PID STATUS: sends SIGNAL to PID and checks its exit status.
+signal_and_wait() {
+  local status
+  kill -"$1" "$2"
+  set +e
+  wait "$2"
+  status=$?
+  set -e
+  [[ $status == "$3" ]] || fail "after SIG$1: expected exit $3, got $status"
+}
+# sleeping_statements_are N: the number of backends running the test's pg_sleep(60).
+sleeping_statements_are() {
+  [[ $(psql_golf -c "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()") == "$1" ]]
+}
 psql_golf() { PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -qtAX -h 127.0.0.1 -p "$PG_PORT" -U golfops -d golf "$@"; }
 
 # reason_of LANG URL...: the reason health reports for a database URL.
@@ -77,20 +91,11 @@ printf 'create table first_step (id int);\n' >slow/0001_first.up.sql
 printf 'create table second_step (id int);\nselect pg_sleep(60);\n' >slow/0002_slow.up.sql
 "$GOLFOPS" migrate up --dir slow >migrate.out 2>migrate.err &
 migrate_pid=$!
-for _ in $(seq 200); do
-  [[ $(psql_golf -c "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()") == 1 ]] && break
-  sleep 0.05
-done
-kill -INT "$migrate_pid"
-set +e
-wait "$migrate_pid"
-status=$?
-set -e
-[[ $status == 130 ]] || fail "expected exit 130, got $status"
+wait_for --pid "$migrate_pid" "0002's statement running on the server" sleeping_statements_are 1
+signal_and_wait INT "$migrate_pid" 130
 grep -q "interrupted (SIGINT) while applying 0002_slow" migrate.err || fail "no interruption message: $(cat migrate.err)"
 grep -q "nothing from it persists" migrate.err || fail "does not say what persists"
-[[ $(psql_golf -c "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()") == 0 ]] ||
-  fail "the statement still runs on the server"
+sleeping_statements_are 0 || fail "the statement still runs on the server"
 [[ $(psql_golf -c "select to_regclass('second_step') is null and to_regclass('first_step') is not null") == t ]] ||
   fail "0001 should be applied and 0002 rolled back"
 run "$GOLFOPS" migrate status --dir slow -o json
@@ -100,13 +105,8 @@ test_case "SIGTERM ends health wait with 143"
 "$GOLFOPS" --progress health wait --tcp "127.0.0.1:$closed_port" --timeout 60s >wait.out 2>wait.err &
 wait_pid=$!
 # --progress writes "waiting for ..." once the first poll failed: golfops is in its loop.
-for _ in $(seq 200); do grep -q "waiting for" wait.err && break; sleep 0.05; done
-kill -TERM "$wait_pid"
-set +e
-wait "$wait_pid"
-status=$?
-set -e
-[[ $status == 143 ]] || fail "expected exit 143, got $status"
+wait_for --pid "$wait_pid" "the first failed poll" grep -q "waiting for" wait.err
+signal_and_wait TERM "$wait_pid" 143
 grep -q "terminated (SIGTERM)" wait.err || fail "no message: $(cat wait.err)"
 
 finish

@@ -65,9 +65,9 @@ void require_min_free(std::string_view min_free, std::string_view field);
 // A value a probe measured, for monitoring: a Prometheus gauge
 // (golfops_health_<name>) and Nagios perfdata with its threshold.
 struct Measurement {
-  std::string name;  // "http_status", "disk_free_bytes", "replication_lag_seconds", ...
+  std::string name; // "http_status", "disk_free_bytes", "replication_lag_seconds", ...
   double value = 0;
-  std::string unit;  // Nagios unit: "s", "B", "%", "" (a count)
+  std::string unit;                // Nagios unit: "s", "B", "%", "" (a count)
   std::optional<double> threshold; // the configured bound, in the same unit
 };
 
