@@ -58,7 +58,7 @@ run env LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 "$GOLFOPS" health --database-url "${
 expect_stdout "FAIL auth"
 expect_stdout "Passwort"
 # Which user, and where the password came from: what the operator must fix.
-expect_stdout "(user golfops, password from the password in database.url from --database-url)"
+expect_stdout "(user golfops, password from the URL given by --database-url)"
 run "$GOLFOPS" health --database-url "${cases[auth]}"
 expect_status 1 # credentials refused: not an outage (3)
 grep -q "wrong-password" "$RUN_OUT" "$RUN_ERR" && fail "password shown"

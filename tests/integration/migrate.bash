@@ -474,6 +474,9 @@ for verb in up plan validate; do
 done
 [[ $(sql txctl "select count(*) from pg_tables where tablename in ('a', 'b', 'golfops_schema_migrations')") == 0 ]] ||
   fail "something was written"
+run "$GOLFOPS" migrate status --exit-code
+expect_status 1
+grep -qF "0001_midway.up.sql:3: COMMIT" "$RUN_OUT" "$RUN_ERR" || fail "status does not flag the file up would refuse"
 
 test_case "a file wrapped in BEGIN ... COMMIT (golang-migrate style) runs in golfops' transaction"
 rm txctl/*

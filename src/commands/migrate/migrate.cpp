@@ -527,6 +527,19 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
   result.problems = problems.integrity;
   result.problems.insert(
       result.problems.end(), problems.out_of_order.begin(), problems.out_of_order.end());
+  // A pending file that `up` would refuse (COMMIT midway, CONCURRENTLY
+  // without the marker) is a problem now, so `status --exit-code` in CI
+  // catches it before a deploy does.
+  for (const auto& migration : session.migrations) {
+    if (applied.contains(migration.version)) {
+      continue;
+    }
+    try {
+      runnable_sql(migration.up);
+    } catch (const core::Error& error) {
+      result.problems.emplace_back(error.what());
+    }
+  }
   std::map<Version, StatusRow> rows;
   for (const auto& migration : session.migrations) {
     auto& row = rows[migration.version];

@@ -19,8 +19,8 @@ std::string resolve_password(const std::string& url_password,
     }
   };
   auto url_origin = [&] {
-    return url.source == Source::file ? fmt::format("{}.url ({})", section, url.origin)
-                                      : fmt::format("{}.url from {}", section, url.origin);
+    return url.source == Source::file ? fmt::format("{}.url at {}", section, url.origin)
+                                      : fmt::format("the URL given by {}", url.origin);
   };
   auto key = fmt::format("{}.password_file", section);
   const auto& file_key = config.value(key);
@@ -47,7 +47,7 @@ std::string resolve_password(const std::string& url_password,
       conflict("the URL's password");
     }
     if (!has_file_key || url.source > file_key.source) {
-      from(fmt::format("the password in {}", url_origin()));
+      from(url_origin());
       return url_password;
     }
   }
