@@ -12,6 +12,7 @@ namespace golfops::core {
 namespace {
 
 std::atomic<int> g_signal{0};
+thread_local int t_shields = 0;
 
 void on_signal(int signal) {
   Cancellation::process().request(signal);
@@ -60,6 +61,9 @@ int Cancellation::signal() const {
 }
 
 void Cancellation::check() const {
+  if (t_shields > 0) {
+    return;
+  }
   if (auto caught = g_signal.load(); caught != 0) {
     throw Cancelled(caught);
   }
@@ -87,8 +91,23 @@ void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+CancellationShield::CancellationShield() {
+  ++t_shields;
+}
+
+CancellationShield::~CancellationShield() {
+  --t_shields;
+}
+
 int poll_cancellable(std::vector<pollfd>& fds, int timeout_ms) {
   auto& token = Cancellation::process();
+  if (t_shields > 0) {
+    int ready = 0;
+    do {
+      ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    } while (ready < 0 && errno == EINTR);
+    return ready;
+  }
   token.check();
   fds.push_back(pollfd{token.fd(), POLLIN, 0});
   int ready = 0;

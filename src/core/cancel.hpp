@@ -52,6 +52,18 @@ private:
   int m_pipe[2] = {-1, -1};
 };
 
+// While one exists, waits on this thread ignore cancellation: a bounded
+// cleanup after SIGINT (reporting what an interrupted statement left behind
+// in the database) can still talk to the server. The caller bounds that
+// work with its own deadline; a second signal does not cut it short.
+class CancellationShield {
+public:
+  CancellationShield();
+  ~CancellationShield();
+  CancellationShield(const CancellationShield&) = delete;
+  CancellationShield& operator=(const CancellationShield&) = delete;
+};
+
 // Routes SIGINT and SIGTERM to Cancellation::process() and ignores SIGPIPE
 // (a closed pipe or socket becomes an EPIPE error where it happens, never a
 // silent death). Called once by cli::main.

@@ -13,16 +13,6 @@ url = "$DATABASE_URL_NOPASS"
 password_file = "$HARNESS_TMP/pg.password"
 TOML
 export GOLFOPS_CONFIG="$HARNESS_TMP/golfops.toml"
-# signal_and_wait SIGNAL PID STATUS: sends SIGNAL to PID and checks its exit status.
-signal_and_wait() {
-  local status
-  kill -"$1" "$2"
-  set +e
-  wait "$2"
-  status=$?
-  set -e
-  [[ $status == "$3" ]] || fail "after SIG$1: expected exit $3, got $status"
-}
 # sleeping_statements_are N: the number of backends running the test's pg_sleep(60).
 sleeping_statements_are() {
   [[ $(psql_golf -c "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()") == "$1" ]]

@@ -135,6 +135,17 @@ wait_for() {
   done
 }
 
+# signal_and_wait SIGNAL PID STATUS: sends SIGNAL to PID and checks its exit status.
+signal_and_wait() {
+  local status
+  kill -"$1" "$2"
+  set +e
+  wait "$2"
+  status=$?
+  set -e
+  [[ $status == "$3" ]] || fail "after SIG$1: expected exit $3, got $status"
+}
+
 # gone PID: true once PID has exited (for wait_for).
 gone() { ! kill -0 "$1" 2>/dev/null; }
 

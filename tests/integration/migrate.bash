@@ -310,7 +310,7 @@ wait_for "the lock on busy" busy_locked
 run env GOLFOPS_MIGRATE_DDL_RETRIES=1 "$GOLFOPS" migrate up --ddl-lock-timeout 100ms
 expect_status 1
 expect_stderr "SQLSTATE 55P03"
-expect_stderr "gave up after 2 attempts"
+expect_stderr "gave up after 2 attempt(s)"
 [[ $(sql locks "select count(*) from golfops_schema_migrations") == 2 ]] || fail "state changed"
 wait "$holder"
 
@@ -635,5 +635,46 @@ created=$(ls dbm | grep next_step)
 run "$GOLFOPS" migrate create next_step --dir fly
 expect_status 0
 [[ -f fly/V4__next_step.sql ]] || fail "not V4__next_step.sql: $(ls fly)"
+
+test_case "archived files: applied versions below migrate.archived_below need no file"
+new_db archive
+mkdir -p archiving
+for n in 1 2 3; do printf 'create table a%d (id int);\n' "$n" >archiving/000${n}_a$n.up.sql; done
+printf 'drop table a3;\n' >archiving/0003_a3.down.sql
+use_db archive "$HARNESS_TMP/archiving"
+run "$GOLFOPS" migrate up
+expect_status 0
+rm archiving/0001_a1.up.sql archiving/0002_a2.up.sql
+run "$GOLFOPS" migrate up
+expect_status 1
+expect_stderr "version 1 (a1) is applied but its file is missing from the migrations directory; if old files were archived on purpose, set migrate.archived_below"
+printf 'archived_below = "3"\n' >>golfops.toml
+run "$GOLFOPS" migrate status --exit-code
+expect_status 0
+expect_stdout "1..2"
+expect_stdout "(2 without files)"
+run "$GOLFOPS" migrate status -o json
+expect_json '[.migrations[] | .state] == ["archived", "archived", "applied"] and .applied == 3 and .problems == []'
+printf 'create table a4 (id int);\n' >archiving/0004_a4.up.sql
+printf 'drop table a4;\n' >archiving/0004_a4.down.sql
+run "$GOLFOPS" migrate up
+expect_status 0
+# A version below the bound whose file is gone cannot be reverted: refused before any step runs.
+run "$GOLFOPS" migrate down --to 0 --yes
+expect_status 1
+expect_stderr "cannot revert version 2 (a2): its file is archived (below migrate.archived_below)"
+[[ $(sql archive "select count(*) from golfops_schema_migrations") == 4 ]] || fail "down reverted something"
+# A file removed above the bound is still missing.
+rm archiving/0004_a4.up.sql archiving/0004_a4.down.sql
+run "$GOLFOPS" migrate status --exit-code
+expect_status 1
+expect_stdout "version 4 (a4) is applied but its file is missing"
+run env GOLFOPS_MIGRATE_ARCHIVED_BELOW=three "$GOLFOPS" migrate status
+expect_status 2
+expect_stderr "GOLFOPS_MIGRATE_ARCHIVED_BELOW: 'three' is not a version"
+sed -i 's/archived_below = "3"/archived_below = "x1"/' golfops.toml
+run "$GOLFOPS" config validate
+expect_status 2
+expect_stderr "'x1' is not a version"
 
 finish

@@ -36,6 +36,11 @@ void add_config_keys() {
        .type = ValueType::boolean,
        .default_value = "false",
        .description = "apply a pending migration older than the newest applied one"},
+      {.name = "migrate.archived_below",
+       .type = ValueType::text,
+       .default_value = "",
+       .description = "version below which applied migrations may have no file (archived "
+                      "old files): shown as archived, never reported missing"},
       {.name = "migrate.version_style",
        .type = ValueType::choice,
        .default_value = "sequential",

@@ -2,8 +2,10 @@
 
 #include "commands/migrate/foreign.hpp"
 #include "commands/migrate/history.hpp"
+#include "commands/migrate/invalid_indexes.hpp"
 #include "commands/migrate/location.hpp"
 #include "commands/migrate/transactions.hpp"
+#include "core/cancel.hpp"
 #include "core/config/config.hpp"
 #include "core/fs.hpp"
 #include "core/pg/client.hpp"
@@ -91,8 +93,14 @@ struct Problems {
   std::vector<std::string> out_of_order; // exit 4 unless allowed
 };
 
+// Whether an applied version may have no file: archived on purpose.
+bool is_archived(const Version& version, const MigrateOptions& options) {
+  return options.archived_below && version < *options.archived_below;
+}
+
 Problems check(const std::vector<Migration>& migrations,
-               const std::map<Version, AppliedRow>& applied) {
+               const std::map<Version, AppliedRow>& applied,
+               const MigrateOptions& options) {
   Problems problems;
   std::optional<Version> newest;
   for (const auto& [version, row] : applied) {
@@ -132,12 +140,16 @@ Problems check(const std::vector<Migration>& migrations,
     }
   }
   for (const auto& [version, row] : applied) {
-    if (!on_disk.contains(version) && row.status != RecordStatus::baseline) {
-      problems.integrity.push_back(
-          fmt::format("version {} ({}) is applied but its file is missing from the migrations "
-                      "directory",
-                      version.text(),
-                      row.name));
+    if (!on_disk.contains(version) && row.status != RecordStatus::baseline &&
+        !is_archived(version, options)) {
+      problems.integrity.push_back(fmt::format(
+          "version {} ({}) is applied but its file is missing from the migrations directory{}",
+          version.text(),
+          row.name,
+          options.archived_below
+              ? std::string()
+              : "; if old files were archived on purpose, set migrate.archived_below to the "
+                "oldest version still on disk"));
     }
   }
   return problems;
@@ -188,7 +200,8 @@ failure_fields(const Migration& migration, bool up, const core::pg::QueryError& 
 std::vector<std::string> describe_failure(const Migration& migration,
                                           bool up,
                                           const core::pg::QueryError& error,
-                                          bool rolled_back) {
+                                          bool transactional,
+                                          bool persists) {
   const auto& script = up ? migration.up : *migration.down;
   auto location =
       locate(runnable_sql(script), error.position, error.statement_index, error.context);
@@ -219,25 +232,32 @@ std::vector<std::string> describe_failure(const Migration& migration,
       }
     }
   }
-  lines.push_back(
-      rolled_back ? fmt::format("{} was rolled back: nothing from it persists", label(migration))
-                  : fmt::format("{} ran without a transaction and may be partly applied; it is "
-                                "recorded as failed (see `golfops migrate status`)",
-                                label(migration)));
+  if (transactional) {
+    lines.push_back(fmt::format("{} was rolled back: nothing from it persists", label(migration)));
+  } else if (!persists) {
+    lines.push_back(fmt::format(
+        "{} failed in its first statement, which left nothing behind: nothing from it persists",
+        label(migration)));
+  } else {
+    lines.push_back(
+        fmt::format("{} ran without a transaction and may be partly applied{}",
+                    label(migration),
+                    up ? "; it is recorded as failed (see `golfops migrate status`)" : ""));
+  }
   return lines;
 }
 
 // Sends each statement on its own, as psql does, so statements that refuse a
 // transaction block (CREATE INDEX CONCURRENTLY) run; errors keep pointing
-// into the whole file.
-void run_one_by_one(core::pg::Client& client, const std::string& sql) {
+// into the whole file. `done` counts the statements that completed.
+void run_one_by_one(core::pg::Client& client, const std::string& sql, std::size_t& done) {
   auto ranges = statement_ranges(sql);
-  for (std::size_t index = 0; index < ranges.size(); ++index) {
-    const auto& range = ranges[index];
+  for (done = 0; done < ranges.size(); ++done) {
+    const auto& range = ranges[done];
     try {
       client.execute(sql.substr(range.begin, range.end - range.begin));
     } catch (core::pg::QueryError& error) {
-      error.statement_index = index;
+      error.statement_index = done;
       if (error.position > 0) {
         error.position += characters_before(sql, range.begin);
       }
@@ -246,18 +266,118 @@ void run_one_by_one(core::pg::Client& client, const std::string& sql) {
   }
 }
 
+// A no-transaction step that ran to its end but left an INVALID index (a
+// rerun's CREATE INDEX CONCURRENTLY IF NOT EXISTS skips an invalid one):
+// recorded as failed, never as applied.
+class LeftInvalid : public core::Error {
+public:
+  LeftInvalid() : core::Error(core::ExitCode::failed, "left an INVALID index") {}
+};
+
+// What one step did, kept when it throws: the attempts made, the INVALID
+// indexes it left, and why a lock timeout was not retried.
+struct StepRun {
+  StepResult step;
+  std::size_t statements_done = 0; // no-transaction: completed, so persisting
+  std::set<std::string> invalid;
+  std::string not_retried;
+
+  // Whether the failed or interrupted step changed nothing.
+  bool nothing_persists(const Script& script) const {
+    return script.transactional || (statements_done == 0 && invalid.empty());
+  }
+};
+
+// Indexes the step left INVALID: new since `before`, or named by its
+// concurrent builds (also those a skipping IF NOT EXISTS would keep).
+std::set<std::string> left_invalid(core::pg::Client& client,
+                                   const std::set<std::string>& before,
+                                   const std::vector<ConcurrentBuild>& builds,
+                                   int interrupted = 0) {
+  auto found = invalid_indexes_of(client, builds, interrupted);
+  for (auto& index : invalid_indexes(client, interrupted)) {
+    if (!before.contains(index)) {
+      found.insert(index);
+    }
+  }
+  return found;
+}
+
+// The state table's error column: the cause, and the indexes to drop.
+std::string recorded_error(std::string_view cause, const std::set<std::string>& invalid) {
+  std::string text(cause);
+  for (const auto& index : invalid) {
+    text += fmt::format("; left index {} INVALID (remove it with DROP INDEX CONCURRENTLY IF "
+                        "EXISTS {})",
+                        index,
+                        index);
+  }
+  return text;
+}
+
+// After SIGINT/SIGTERM stopped a no-transaction step: on a new connection
+// (the interrupted one is not reused) and within a few seconds, finds the
+// INVALID indexes the cancelled statement left and records the step as
+// failed, since the statements before it persist.
+void after_interruption(Session& session,
+                        const Migration& migration,
+                        bool up,
+                        const std::set<std::string>& before,
+                        const std::vector<ConcurrentBuild>& builds,
+                        Clock::time_point start,
+                        const core::Cancelled& cancelled,
+                        StepRun& run,
+                        core::Context& context) {
+  core::CancellationShield shield;
+  try {
+    auto settings = core::pg::settings_from(context.config);
+    settings.deadline = Clock::now() + std::chrono::seconds(3);
+    core::pg::Client probe(settings);
+    auto interrupted = session.client.backend_pid();
+    // The server ends the cancelled statement shortly after the request.
+    while (Clock::now() + std::chrono::milliseconds(100) < *settings.deadline &&
+           probe.execute("SELECT 1 FROM pg_stat_activity WHERE pid = $1::int AND state = 'active'",
+                         {std::to_string(interrupted)})
+                   .rows() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    run.invalid = left_invalid(probe, before, builds, interrupted);
+    if (up && !run.nothing_persists(migration.up)) {
+      probe.execute(session.history.record_sql(migration,
+                                               elapsed_ms(start),
+                                               RecordStatus::failed,
+                                               recorded_error(cancelled.what(), run.invalid)));
+    }
+  } catch (const core::Error& error) {
+    context.log.warning(fmt::format(
+        "after the interruption, could not check {} for INVALID indexes or record it as failed: "
+        "{}",
+        label(migration),
+        error.what()));
+  }
+}
+
 // Runs one migration step, retrying (bounded, backoff with jitter) when its
-// lock_timeout expires, so DDL never queues behind a long transaction.
-StepResult apply_step(Session& session,
-                      const Migration& migration,
-                      bool up,
-                      const MigrateOptions& options,
-                      core::Context& context) {
+// lock_timeout expires and nothing of it persists, so DDL never queues
+// behind a long transaction. A no-transaction step is retried only when the
+// timeout hit its first statement and left no INVALID index.
+void apply_step(Session& session,
+                const Migration& migration,
+                bool up,
+                const MigrateOptions& options,
+                StepRun& run,
+                core::Context& context) {
   const auto& script = up ? migration.up : *migration.down;
   std::mt19937 random(std::random_device{}());
-  StepResult step{migration.version_label, migration.name, up ? Direction::up : Direction::down};
+  run.step = {migration.version_label, migration.name, up ? Direction::up : Direction::down};
+  std::vector<ConcurrentBuild> builds;
+  std::set<std::string> before;
+  if (!script.transactional) {
+    builds = concurrent_builds(script.sql);
+    before = invalid_indexes(session.client);
+  }
   for (int attempt = 1;; ++attempt) {
-    step.attempts = attempt;
+    run.step.attempts = attempt;
     auto start = Clock::now();
     auto statements = statements_for(migration, up, session.history, options, 0);
     try {
@@ -265,24 +385,47 @@ StepResult apply_step(Session& session,
       if (script.transactional) {
         session.client.run_script(statements.body);
       } else {
-        run_one_by_one(session.client, statements.body);
+        run_one_by_one(session.client, statements.body, run.statements_done);
+        run.invalid = left_invalid(session.client, before, builds);
+        if (!run.invalid.empty()) {
+          session.client.execute("RESET lock_timeout");
+          if (up) {
+            session.client.execute(session.history.record_sql(
+                migration,
+                elapsed_ms(start),
+                RecordStatus::failed,
+                recorded_error("ran to its end but left an INVALID index", run.invalid)));
+          }
+          throw LeftInvalid();
+        }
       }
-      step.execution_ms = elapsed_ms(start);
+      run.step.execution_ms = elapsed_ms(start);
       session.client.execute(
-          statements_for(migration, up, session.history, options, step.execution_ms).after);
-      return step;
+          statements_for(migration, up, session.history, options, run.step.execution_ms).after);
+      return;
     } catch (const core::pg::QueryError& error) {
       if (script.transactional) {
         session.client.execute("ROLLBACK");
       } else {
         session.client.execute("RESET lock_timeout");
+        run.invalid = left_invalid(session.client, before, builds);
       }
-      bool retry = error.sqlstate() == k_lock_not_available && script.transactional &&
-                   attempt <= options.ddl_retries;
-      if (!retry) {
-        if (!script.transactional && up) {
-          session.client.execute(session.history.record_sql(
-              migration, elapsed_ms(start), RecordStatus::failed, error.primary));
+      bool timed_out = error.sqlstate() == k_lock_not_available;
+      bool nothing_persists = run.nothing_persists(script);
+      if (timed_out && !nothing_persists) {
+        run.not_retried =
+            run.invalid.empty()
+                ? "not retried: it runs without a transaction and the statements before the one "
+                  "that timed out persist"
+                : "not retried: the statement that timed out left an INVALID index";
+      }
+      if (!timed_out || !nothing_persists || attempt > options.ddl_retries) {
+        if (!nothing_persists && up) {
+          session.client.execute(
+              session.history.record_sql(migration,
+                                         elapsed_ms(start),
+                                         RecordStatus::failed,
+                                         recorded_error(error.primary, run.invalid)));
         }
         throw;
       }
@@ -298,6 +441,11 @@ StepResult apply_step(Session& session,
                                       options.ddl_retries,
                                       core::format_duration(pause)));
       context.cancel.sleep_for(std::chrono::duration_cast<core::Milliseconds>(pause));
+    } catch (const core::Cancelled& cancelled) {
+      if (!script.transactional) {
+        after_interruption(session, migration, up, before, builds, start, cancelled, run, context);
+      }
+      throw;
     }
   }
 }
@@ -361,7 +509,10 @@ std::vector<const Migration*> applied_for_down(const Session& session,
     const auto* migration = session.find(it->first);
     if (migration == nullptr) {
       core::throw_failed(fmt::format(
-          "cannot revert version {} ({}): its file is missing", it->first.text(), it->second.name));
+          "cannot revert version {} ({}): its file is {}",
+          it->first.text(),
+          it->second.name,
+          is_archived(it->first, options) ? "archived (below migrate.archived_below)" : "missing"));
     }
     if (!migration->down) {
       core::throw_failed(
@@ -430,51 +581,103 @@ void require_runnable(const std::vector<const Migration*>& steps, bool up) {
   }
 }
 
+// An INVALID index left by an earlier failed attempt of a step about to run
+// would make its CREATE INDEX CONCURRENTLY fail ("already exists") or, with
+// IF NOT EXISTS, skip the build and keep the broken index: refused before
+// anything runs.
+void require_no_leftover_indexes(Session& session,
+                                 const std::vector<const Migration*>& steps,
+                                 bool up) {
+  std::vector<std::string> problems;
+  for (const auto* migration : steps) {
+    const auto& script = up ? migration->up : *migration->down;
+    if (script.transactional) {
+      continue;
+    }
+    for (const auto& line :
+         describe_invalid(invalid_indexes_of(session.client, concurrent_builds(script.sql)))) {
+      problems.push_back(fmt::format("{}: {}", script.path.string(), line));
+    }
+  }
+  if (!problems.empty()) {
+    problems.push_back("nothing was run: drop the INVALID index(es), then run the command again");
+    core::throw_failed(fmt::format("{}", fmt::join(problems, "\n")));
+  }
+}
+
+// The end of the failure report: INVALID indexes left, attempts made.
+void add_step_facts(RunResult& result, const StepRun& run) {
+  auto invalid = describe_invalid(run.invalid);
+  result.failure.insert(result.failure.end(), invalid.begin(), invalid.end());
+  result.invalid_indexes.assign(run.invalid.begin(), run.invalid.end());
+  result.attempts = run.step.attempts;
+  if (!run.not_retried.empty()) {
+    result.failure.push_back(run.not_retried);
+  }
+}
+
 RunResult run_steps(Session& session,
                     const std::vector<const Migration*>& steps,
                     bool up,
                     const MigrateOptions& options,
                     core::Context& context) {
   require_runnable(steps, up);
+  require_no_leftover_indexes(session, steps, up);
   RunResult result;
   result.direction = up ? Direction::up : Direction::down;
   for (std::size_t index = 0; index < steps.size(); ++index) {
     const auto& migration = *steps[index];
+    const auto& script = up ? migration.up : *migration.down;
     context.progress.step(
         index, steps.size(), (up ? "applying " : "reverting ") + label(migration));
+    StepRun run;
     try {
-      auto step = apply_step(session, migration, up, options, context);
+      apply_step(session, migration, up, options, run, context);
       context.log.debug(fmt::format(
-          "{} {} in {} ms", up ? "applied" : "reverted", label(migration), step.execution_ms));
-      result.steps.push_back(step);
+          "{} {} in {} ms", up ? "applied" : "reverted", label(migration), run.step.execution_ms));
+      result.steps.push_back(run.step);
     } catch (const core::Cancelled& cancelled) {
       // The partial result is what the operator needs: what is applied now.
-      const auto& script = up ? migration.up : *migration.down;
       result.interrupted = cancelled.code();
+      bool persists = !run.nothing_persists(script);
+      result.recorded_failed = up && persists;
       result.failure.push_back(fmt::format(
           "{} while {} {}: {}; the {} migration(s) before it stay {}",
           cancelled.what(),
           up ? "applying" : "reverting",
           label(migration),
-          script.transactional
-              ? "its transaction was rolled back, so nothing from it persists"
-              : "it runs without a transaction (golfops:no-transaction), so statements before "
-                "the interrupted one persist; check it before running up again",
+          script.transactional ? "its transaction was rolled back, so nothing from it persists"
+          : persists ? fmt::format("it runs without a transaction (golfops:no-transaction), so "
+                                   "the {} statement(s) before the interrupted one persist{}",
+                                   run.statements_done,
+                                   up ? "; it is recorded as failed" : "")
+                     : "it was stopped in its first statement, so nothing from it persists",
           result.steps.size(),
           up ? "applied" : "reverted"));
+      add_step_facts(result, run);
+      return result;
+    } catch (const LeftInvalid&) {
+      result.failure.push_back(
+          fmt::format("{}: ran to its end, but it is not recorded as applied while an INVALID "
+                      "index it builds exists{}",
+                      script.path.string(),
+                      up ? "; it is recorded as failed" : ""));
+      result.recorded_failed = up;
+      add_step_facts(result, run);
       return result;
     } catch (const core::pg::QueryError& error) {
-      const auto& script = up ? migration.up : *migration.down;
-      result.failure = describe_failure(migration, up, error, script.transactional);
+      bool persists = !run.nothing_persists(script);
+      result.failure = describe_failure(migration, up, error, script.transactional, persists);
       result.failure_fields = failure_fields(migration, up, error);
-      result.recorded_failed = up && !script.transactional;
-      if (error.sqlstate() == k_lock_not_available) {
+      result.recorded_failed = up && persists;
+      if (error.sqlstate() == k_lock_not_available && run.not_retried.empty()) {
         result.failure.push_back(fmt::format(
-            "gave up after {} attempts: something holds a conflicting lock for longer than "
+            "gave up after {} attempt(s): something holds a conflicting lock for longer than "
             "migrate.ddl_lock_timeout ({}); find it in pg_stat_activity / pg_locks",
-            options.ddl_retries + 1,
+            run.step.attempts,
             core::format_duration(options.ddl_lock_timeout)));
       }
+      add_step_facts(result, run);
       return result;
     }
   }
@@ -515,6 +718,17 @@ MigrateOptions options_from(const core::config::Config& config) {
   }
   options.allow_out_of_order = config.boolean("migrate.allow_out_of_order");
   options.version_style = config.text("migrate.version_style");
+  if (auto archived = config.text("migrate.archived_below"); !archived.empty()) {
+    options.archived_below = parse_version(archived);
+    if (!options.archived_below) {
+      core::throw_usage(fmt::format(
+          "{}: '{}' is not a version (expected the oldest version whose file is still on disk, "
+          "e.g. 42 or 20240101120000)",
+          core::config::value_label(config.value("migrate.archived_below"),
+                                    "migrate.archived_below"),
+          archived));
+    }
+  }
   options.version_style_set = config.is_set("migrate.version_style");
   return options;
 }
@@ -523,7 +737,7 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto applied = read_managed_state(session, options);
   StatusResult result;
-  auto problems = check(session.migrations, applied);
+  auto problems = check(session.migrations, applied, options);
   result.problems = problems.integrity;
   result.problems.insert(
       result.problems.end(), problems.out_of_order.begin(), problems.out_of_order.end());
@@ -561,6 +775,7 @@ StatusResult run_status(const MigrateOptions& options, core::Context& context) {
       rows[version] = {version.text(),
                        row.name,
                        row.status == RecordStatus::baseline ? MigrationState::baseline
+                       : is_archived(version, options)      ? MigrationState::archived
                                                             : MigrationState::missing,
                        row.applied_at,
                        ""};
@@ -580,7 +795,7 @@ RunResult run_up(const MigrateOptions& options, core::Context& context) {
   Session session(options, context);
   auto lock = session.history.lock(options.lock_wait);
   auto applied = read_managed_state(session, options);
-  auto problems = check(session.migrations, applied);
+  auto problems = check(session.migrations, applied, options);
   if (!problems.integrity.empty()) {
     throw core::Error(core::ExitCode::failed,
                       fmt::format("{}", fmt::join(problems.integrity, "\n")));
@@ -640,6 +855,11 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
     auto again = run_steps(session, steps, true, options, context);
     result.steps.insert(result.steps.end(), again.steps.begin(), again.steps.end());
     result.failure = again.failure;
+    result.failure_fields = again.failure_fields;
+    result.invalid_indexes = again.invalid_indexes;
+    result.attempts = again.attempts;
+    result.recorded_failed = again.recorded_failed;
+    result.interrupted = again.interrupted;
     // Reverted but not re-applied: the newest migration is pending now.
     result.remaining += again.failure.empty() ? 0 : 1;
   }
@@ -908,6 +1128,16 @@ NoteResult run_force(const MigrateOptions& options, core::Context& context) {
   }
   if (migration == nullptr) {
     core::throw_usage(fmt::format("VERSION: no migration file with version {}", version.text()));
+  }
+  if (auto invalid = invalid_indexes_of(session.client, concurrent_builds(migration->up.sql));
+      !invalid.empty()) {
+    auto lines = describe_invalid(invalid);
+    lines.push_back(fmt::format("not forced: {} is not marked applied while an index it builds is "
+                                "INVALID; drop it and run `golfops migrate force {} --pending`, "
+                                "then `golfops migrate up` builds it again",
+                                label(*migration),
+                                version.text()));
+    core::throw_failed(fmt::format("{}", fmt::join(lines, "\n")));
   }
   session.client.execute(session.history.force_applied_sql(*migration));
   return {fmt::format("forced {} to applied (checksum of the file on disk, the row's audit data "

@@ -26,6 +26,9 @@ struct MigrateOptions {
   bool allow_out_of_order = false;
   std::string version_style = "sequential";
   bool version_style_set = false; // set in config or by a flag: overrides the directory's layout
+  // Applied versions below this may have no file (old files archived away):
+  // shown as archived, not reported missing.
+  std::optional<Version> archived_below;
 
   std::optional<std::size_t> count;  // up N / down N
   std::optional<std::string> target; // --to V
@@ -73,6 +76,8 @@ struct RunResult {
   std::optional<core::ExitCode> interrupted;
   std::vector<std::string> failure; // lines: file:line:column message, source line, what to do
   std::map<std::string, std::string> failure_fields; // file, line, column, sqlstate
+  std::vector<std::string> invalid_indexes;          // left INVALID by the failed step, to drop
+  int attempts = 0;                                  // of the failed step, retries included
 };
 
 struct PlanStep {

@@ -11,6 +11,7 @@ Tone tone_of(MigrationState state) {
   switch (state) {
   case MigrationState::applied:
   case MigrationState::baseline:
+  case MigrationState::archived:
     return Tone::good;
   case MigrationState::pending:
     return Tone::warn;
@@ -36,7 +37,27 @@ core::output::Report render(const StatusResult& result) {
                  {"problems", result.problems},
                  {"migrations", nlohmann::json::array()}};
   core::output::Table table({"version", "name", "state", "applied at"});
+  // Archived versions (often hundreds) are one line in the table: the range.
+  std::vector<const StatusRow*> archived;
+  auto add_archived = [&] {
+    if (archived.empty()) {
+      return;
+    }
+    table.add_row(
+        {{archived.size() == 1
+              ? archived.front()->version
+              : fmt::format("{}..{}", archived.front()->version, archived.back()->version)},
+         {fmt::format("({} without files)", archived.size())},
+         {"archived", Tone::good},
+         {archived.back()->applied_at}});
+    archived.clear();
+  };
   for (const auto& row : result.rows) {
+    if (row.state == MigrationState::archived) {
+      archived.push_back(&row);
+    } else {
+      add_archived();
+    }
     report.json["migrations"].push_back(
         {{"version", row.version},
          {"name", row.name},
@@ -44,11 +65,15 @@ core::output::Report render(const StatusResult& result) {
          {"applied_at",
           row.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.applied_at)},
          {"file", row.file}});
+    if (row.state == MigrationState::archived) {
+      continue;
+    }
     table.add_row({{row.version},
                    {row.name},
                    {std::string(to_string(row.state)), tone_of(row.state)},
                    {row.applied_at}});
   }
+  add_archived();
   if (!table.empty()) {
     report.tables.push_back(std::move(table));
   }
@@ -69,6 +94,8 @@ core::output::Report render(const RunResult& result) {
                  {"remaining", result.remaining},
                  {"recorded_failed", result.recorded_failed},
                  {"failure", result.failure},
+                 {"invalid_indexes", result.invalid_indexes},
+                 {"failed_attempts", result.attempts},
                  {"steps", nlohmann::json::array()}};
   core::output::Table table({"version", "name", "direction", "time", "attempts"});
   table.align_right(3);

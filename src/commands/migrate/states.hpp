@@ -18,6 +18,7 @@ enum class MigrationState {
   failed,   // a no-transaction migration that failed partway
   baseline, // recorded by `baseline`, never run
   missing,  // applied, but its file is gone
+  archived, // applied, its file removed on purpose (below migrate.archived_below)
   edited,   // applied, but its file changed since
 };
 
@@ -58,6 +59,8 @@ constexpr std::string_view to_string(MigrationState state) {
     return "baseline";
   case MigrationState::missing:
     return "missing";
+  case MigrationState::archived:
+    return "archived";
   case MigrationState::edited:
     return "edited";
   }

@@ -533,4 +533,8 @@ std::string Client::server_version() const {
   return fmt::format("{}.{}", version / 10000, version % 10000);
 }
 
+int Client::backend_pid() const {
+  return PQbackendPID(m_connection);
+}
+
 } // namespace golfops::core::pg

@@ -118,6 +118,8 @@ public:
 
   // The server's version, e.g. "15.18".
   std::string server_version() const;
+  // The server process serving this connection (pg_stat_activity.pid).
+  int backend_pid() const;
 
 private:
   [[noreturn]] void raise(const std::shared_ptr<pg_result>& result,
