@@ -1,3 +1,4 @@
+#include "commands/migrate/invalid_indexes.hpp"
 #include "commands/migrate/location.hpp"
 #include "commands/migrate/source.hpp"
 #include "core/error.hpp"
@@ -134,4 +135,23 @@ TEST_CASE("migrate::locate") {
     CHECK(location.line == 4);
     CHECK(location.column == 3);
   }
+}
+
+TEST_CASE("migrate::concurrent_builds reads index and table names as PostgreSQL does") {
+  auto builds =
+      concurrent_builds("-- golfops:no-transaction\n"
+                        "create index concurrently Users_Email on users (email);\n"
+                        "/* c */ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Odd \"\"Q\"\"\"\n"
+                        "  ON ONLY app.\"Mixed\" (id);\n"
+                        "create index concurrently on t (x);\n"
+                        "create index plain on t (x);\n"
+                        "drop index concurrently users_email;\n"
+                        "select 'create index concurrently nope on t (x)';\n");
+  REQUIRE(builds.size() == 3);
+  CHECK(builds[0].index == "users_email");
+  CHECK(builds[0].table == "users");
+  CHECK(builds[1].index == "Odd \"Q\"");
+  CHECK(builds[1].table == "app.\"Mixed\"");
+  CHECK(builds[2].index.empty());
+  CHECK(builds[2].table == "t");
 }
