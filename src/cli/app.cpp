@@ -332,7 +332,8 @@ int main(int argc, char** argv) {
     auto outcome = selected.run(invocation);
     progress->finish();
     int status = outcome.exit_status.value_or(static_cast<int>(outcome.exit_code));
-    if (!(global.quiet && status == 0 && !format_asked && !outcome.report.text)) {
+    bool quiet = global.quiet || (selected.silent_unless_terminal && !terminal && !global.verbose);
+    if (!(quiet && status == 0 && !format_asked && !outcome.report.text)) {
       std::cout << core::redact(
           core::output::render(outcome.report, format, color_wanted(STDOUT_FILENO, global)));
       std::cout.flush();

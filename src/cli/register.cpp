@@ -3,6 +3,9 @@
 #include <CLI/App.hpp>
 
 namespace golfops::commands {
+namespace backup {
+void register_backup(CLI::App& app, commands::Selected& selected);
+}
 namespace config {
 void register_config(CLI::App& app, commands::Selected& selected);
 }
@@ -24,6 +27,7 @@ namespace golfops::cli {
 
 void register_commands(CLI::App& app, commands::Selected& selected) {
   // One alphabetic block: every family golfops has.
+  commands::backup::register_backup(app, selected);
   commands::config::register_config(app, selected);
   commands::dev::register_dev(app, selected);
   commands::health::register_health(app, selected);

@@ -57,6 +57,9 @@ struct Selected {
   // Commands like version and completion never read config, so start-up pays
   // nothing for it.
   bool needs_config = true;
+  // Cron's commands (backup, prune): with stdout not a terminal, a success
+  // prints nothing (cron mails any output) unless --verbose or -o asks.
+  bool silent_unless_terminal = false;
   // config show / validate report problems instead of refusing to run.
   bool reports_config_problems = false;
   // Command flags that set config keys: key -> (value, "--flag").

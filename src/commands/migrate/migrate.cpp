@@ -523,25 +523,6 @@ std::vector<const Migration*> applied_for_down(const Session& session,
   return steps;
 }
 
-// --yes, or a person at the terminal who answers yes after seeing exactly
-// which migrations will be reverted on which database.
-void require_confirmation(const MigrateOptions& options,
-                          const Session& session,
-                          std::string_view what,
-                          core::Context& context) {
-  if (options.yes) {
-    return;
-  }
-  if (!context.confirm.interactive()) {
-    core::throw_refused(
-        fmt::format("{} is destructive: pass --yes to confirm (stdin is not a terminal)", what));
-  }
-  if (!context.confirm.ask(
-          fmt::format("golfops: {} on {}. Continue?", what, session.client.target()))) {
-    core::throw_refused(fmt::format("{}: not confirmed, nothing was changed", what));
-  }
-}
-
 // A database another tool manages, which golfops has never migrated: its
 // migrations must not look pending (up would run them again). Refused with
 // the command that adopts the state.
@@ -823,11 +804,10 @@ RunResult run_down(const MigrateOptions& options, core::Context& context) {
     for (const auto* migration : steps) {
       labels.push_back(label(*migration));
     }
-    require_confirmation(
-        options,
-        session,
+    context.confirm.require(
+        options.yes,
         fmt::format("reverting {} migration(s) ({})", steps.size(), fmt::join(labels, ", ")),
-        context);
+        session.client.target());
   }
   auto result = run_steps(session, steps, false, options, context);
   result.remaining = applied.size() - result.steps.size();
@@ -845,10 +825,10 @@ RunResult run_redo(const MigrateOptions& options, core::Context& context) {
   if (steps.empty()) {
     core::throw_failed("redo: nothing is applied");
   }
-  require_confirmation(options,
-                       session,
-                       fmt::format("redo of {} (revert, then apply again)", label(*steps.front())),
-                       context);
+  context.confirm.require(
+      options.yes,
+      fmt::format("redo of {} (revert, then apply again)", label(*steps.front())),
+      session.client.target());
   auto result = run_steps(session, steps, false, options, context);
   result.remaining = count_pending(session, applied);
   if (result.failure.empty()) {

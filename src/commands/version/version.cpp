@@ -14,6 +14,10 @@
 
 namespace golfops::commands::version {
 
+std::string golfops_version() {
+  return fmt::format("{} ({})", build_info::k_version, build_info::k_commit);
+}
+
 VersionResult run_version() {
   VersionResult result;
   result.version = build_info::k_version;

@@ -14,6 +14,10 @@ struct VersionResult {
   std::vector<std::pair<std::string, std::string>> libraries; // name, version
 };
 
+// "0.1.0 (b473534)": what manifests and reports record as the golfops that
+// wrote them.
+std::string golfops_version();
+
 // The build's version, git commit and the versions of the libraries it runs with.
 VersionResult run_version();
 

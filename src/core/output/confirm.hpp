@@ -19,6 +19,12 @@ public:
   // (any case). End of input or anything else is no.
   bool ask(std::string_view question) const;
 
+  // Goes on when `yes` (--yes) was given or the person at the terminal
+  // answers yes to "golfops: <what> on <where>. Continue?"; otherwise throws
+  // Error(refused): without a terminal, saying --yes is needed; after a no,
+  // that nothing was changed.
+  void require(bool yes, std::string_view what, std::string_view where) const;
+
 private:
   std::istream& m_in;
   std::ostream& m_out;

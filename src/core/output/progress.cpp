@@ -13,6 +13,7 @@ std::string counter(std::size_t done, std::size_t total) {
 class SilentProgress final : public Progress {
 public:
   void step(std::size_t, std::size_t, std::string_view) override {}
+  void status(std::string_view) override {}
   void finish() override {}
 };
 
@@ -22,6 +23,9 @@ public:
   void step(std::size_t done, std::size_t total, std::string_view label) override {
     m_stream << fmt::format("golfops: progress: {} {}\n", counter(done, total), label)
              << std::flush;
+  }
+  void status(std::string_view label) override {
+    m_stream << fmt::format("golfops: progress: {}\n", label) << std::flush;
   }
   void finish() override {}
 
@@ -35,6 +39,10 @@ public:
   void step(std::size_t done, std::size_t total, std::string_view label) override {
     // \r and clear-to-end-of-line: one line, redrawn.
     m_stream << fmt::format("\r\033[K{} {}", counter(done, total), label) << std::flush;
+    m_drawn = true;
+  }
+  void status(std::string_view label) override {
+    m_stream << fmt::format("\r\033[K{}", label) << std::flush;
     m_drawn = true;
   }
   void finish() override {

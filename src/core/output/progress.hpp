@@ -14,6 +14,9 @@ class Progress {
 public:
   virtual ~Progress() = default;
   virtual void step(std::size_t done, std::size_t total, std::string_view label) = 0;
+  // A state without a count ("dumping golf: 120 MiB, 80 MiB/s"); callers
+  // throttle it (about once a second).
+  virtual void status(std::string_view label) = 0;
   virtual void finish() = 0;
 };
 

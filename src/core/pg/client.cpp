@@ -533,6 +533,27 @@ std::string Client::server_version() const {
   return fmt::format("{}.{}", version / 10000, version % 10000);
 }
 
+Settings settings_like(const Client& client, std::string_view dbname) {
+  Settings settings;
+  settings.conninfo = client.effective_conninfo();
+  if (!dbname.empty()) {
+    settings.conninfo.set("dbname", std::string(dbname));
+  }
+  return settings;
+}
+
+Conninfo Client::effective_conninfo() const {
+  Conninfo used;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(m_connection),
+                                                                       &PQconninfoFree);
+  for (auto* option = options.get(); option != nullptr && option->keyword != nullptr; ++option) {
+    if (option->val != nullptr && *option->val != '\0') {
+      used.parameters.emplace_back(option->keyword, option->val);
+    }
+  }
+  return used;
+}
+
 int Client::backend_pid() const {
   return PQbackendPID(m_connection);
 }

@@ -48,6 +48,11 @@ Settings settings_from(const config::Config& config,
                        const std::string& url_override,
                        std::string_view origin);
 
+class Client;
+// Settings that reach the server `client` is connected to, as the same user,
+// in database `dbname` (empty: the same database).
+Settings settings_like(const Client& client, std::string_view dbname = {});
+
 // A statement PostgreSQL refused, with the server's error fields, so callers
 // can point at file:line:column (migrate) or react to SQLSTATE (lock timeouts).
 class QueryError : public Error {
@@ -120,6 +125,9 @@ public:
   std::string server_version() const;
   // The server process serving this connection (pg_stat_activity.pid).
   int backend_pid() const;
+  // The parameters libpq used for this connection (PQconninfo): what was
+  // given, PG* variables and defaults. Holds the password.
+  Conninfo effective_conninfo() const;
 
 private:
   [[noreturn]] void raise(const std::shared_ptr<pg_result>& result,

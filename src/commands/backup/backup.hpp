@@ -1,0 +1,125 @@
+#pragma once
+
+#include "commands/backup/retention.hpp"
+#include "core/context.hpp"
+#include "core/output/report.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace golfops::commands::backup {
+
+struct BackupOptions {
+  std::filesystem::path dir = "backups"; // <dir>/<database>/<id>.dump.zst + <id>.json
+  std::string dir_label = "backup.dir";
+  std::string database;         // --database; empty: database.url's (all for list)
+  std::string default_database; // database.url's dbname (or user), when it names one
+
+  // --database, else database.url's; throws Error(usage) when neither names one.
+  std::string chosen_database() const;
+  std::string label;
+  int compression_level = 3;
+  int threads = 0;                  // zstd workers; 0: one per core
+  std::filesystem::path pg_bin_dir; // empty: /usr/lib/postgresql/<server major>/bin
+  RetentionPolicy retention;
+
+  std::string id = "latest"; // verify, restore: ID, a unique prefix, or latest
+  bool restore_test = false; // verify --restore-test
+  bool dry_run = false;      // prune
+  bool yes = false;          // prune, restore
+  std::string target_db;     // restore --target-db; empty: the backup's database
+  bool create = false;       // restore --create
+  bool clean = false;        // restore --clean
+  int jobs = 2;              // restore --jobs
+};
+
+// Options from the backup.* keys and database.url (flags reach them
+// through config). Throws Error(usage) naming the key and the value.
+BackupOptions options_from(const core::config::Config& config);
+
+struct TableRows {
+  std::string schema;
+  std::string name;
+  std::optional<std::uint64_t> rows;     // exact, from the archive (nullopt: not read)
+  std::optional<std::int64_t> estimate;  // pg_class.reltuples at backup time
+  std::optional<std::uint64_t> restored; // restore / --restore-test: count(*) after
+};
+
+// The JSON file beside each backup: what it is and how to trust it.
+struct Manifest {
+  std::string id;
+  std::string database;
+  std::string label;
+  std::string file; // the archive's file name, beside the manifest
+  std::string format = "pg_dump custom (-Fc -Z0), zstd";
+  std::string server_version; // "15.18"
+  std::string pg_dump_version;
+  std::string golfops_version;
+  std::string started_at; // UTC, ISO 8601
+  std::string finished_at;
+  std::int64_t duration_ms = 0;
+  std::uint64_t bytes_in = 0;  // pg_dump's output
+  std::uint64_t bytes_out = 0; // the file
+  std::string sha256;          // of the file
+  int compression_level = 3;
+  std::vector<TableRows> tables;
+  std::string verified_at;  // empty: never verified
+  std::string verified_how; // "checksum+archive", "restore-test"
+};
+
+struct BackupResult {
+  Manifest manifest;
+  std::filesystem::path path;
+};
+
+struct ListResult {
+  std::vector<Manifest> backups; // newest first
+  std::filesystem::path dir;
+};
+
+struct VerifyResult {
+  Manifest manifest;
+  bool ok = false;
+  std::vector<std::string> problems;
+  std::vector<TableRows> tables; // with restore-test counts
+};
+
+struct PruneEntry {
+  Manifest manifest;
+  bool keep = false;
+  std::vector<std::string> reasons;
+};
+
+struct PruneResult {
+  bool dry_run = false;
+  std::vector<PruneEntry> entries; // newest first
+  std::uint64_t bytes_freed = 0;
+};
+
+struct RestoreResult {
+  Manifest manifest;
+  std::string target_db;
+  bool created = false;
+  std::int64_t duration_ms = 0;
+  std::vector<TableRows> tables;
+  std::vector<std::string> mismatches; // tables whose restored count differs from the archive's
+};
+
+BackupResult run_backup(const BackupOptions& options, core::Context& context);
+ListResult run_list(const BackupOptions& options, core::Context& context);
+VerifyResult run_verify(const BackupOptions& options, core::Context& context);
+PruneResult run_prune(const BackupOptions& options, core::Context& context);
+RestoreResult run_restore(const BackupOptions& options, core::Context& context);
+
+core::output::Report render(const BackupResult& result);
+core::output::Report render(const ListResult& result);
+core::output::Report render(const VerifyResult& result);
+core::output::Report render(const PruneResult& result);
+core::output::Report render(const RestoreResult& result);
+
+void add_config_keys();
+
+} // namespace golfops::commands::backup

@@ -1,0 +1,185 @@
+#include "commands/backup/catalog.hpp"
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace golfops::commands::backup {
+namespace {
+
+nlohmann::json optional_json(const auto& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+template <typename T> std::optional<T> optional_from(const nlohmann::json& json, const char* key) {
+  if (!json.contains(key) || json.at(key).is_null()) {
+    return std::nullopt;
+  }
+  return json.at(key).get<T>();
+}
+
+nlohmann::json to_json(const Manifest& manifest) {
+  auto tables = nlohmann::json::array();
+  for (const auto& table : manifest.tables) {
+    tables.push_back({{"schema", table.schema},
+                      {"name", table.name},
+                      {"rows", optional_json(table.rows)},
+                      {"estimate", optional_json(table.estimate)}});
+  }
+  return {{"manifest_version", 1},
+          {"id", manifest.id},
+          {"database", manifest.database},
+          {"label", manifest.label},
+          {"file", manifest.file},
+          {"format", manifest.format},
+          {"server_version", manifest.server_version},
+          {"pg_dump_version", manifest.pg_dump_version},
+          {"golfops_version", manifest.golfops_version},
+          {"started_at", manifest.started_at},
+          {"finished_at", manifest.finished_at},
+          {"duration_ms", manifest.duration_ms},
+          {"bytes_in", manifest.bytes_in},
+          {"bytes_out", manifest.bytes_out},
+          {"sha256", manifest.sha256},
+          {"compression", {{"algorithm", "zstd"}, {"level", manifest.compression_level}}},
+          {"tables", tables},
+          {"verified_at",
+           manifest.verified_at.empty() ? nlohmann::json(nullptr)
+                                        : nlohmann::json(manifest.verified_at)},
+          {"verified_how",
+           manifest.verified_how.empty() ? nlohmann::json(nullptr)
+                                         : nlohmann::json(manifest.verified_how)}};
+}
+
+Manifest from_json(const nlohmann::json& json) {
+  Manifest manifest;
+  manifest.id = json.at("id").get<std::string>();
+  manifest.database = json.at("database").get<std::string>();
+  manifest.label = json.value("label", "");
+  manifest.file = json.at("file").get<std::string>();
+  manifest.format = json.value("format", manifest.format);
+  manifest.server_version = json.value("server_version", "");
+  manifest.pg_dump_version = json.value("pg_dump_version", "");
+  manifest.golfops_version = json.value("golfops_version", "");
+  manifest.started_at = json.value("started_at", "");
+  manifest.finished_at = json.value("finished_at", "");
+  manifest.duration_ms = json.value("duration_ms", std::int64_t{0});
+  manifest.bytes_in = json.value("bytes_in", std::uint64_t{0});
+  manifest.bytes_out = json.value("bytes_out", std::uint64_t{0});
+  manifest.sha256 = json.at("sha256").get<std::string>();
+  if (json.contains("compression")) {
+    manifest.compression_level = json.at("compression").value("level", 3);
+  }
+  for (const auto& table : json.value("tables", nlohmann::json::array())) {
+    manifest.tables.push_back({table.at("schema").get<std::string>(),
+                               table.at("name").get<std::string>(),
+                               optional_from<std::uint64_t>(table, "rows"),
+                               optional_from<std::int64_t>(table, "estimate"),
+                               std::nullopt});
+  }
+  manifest.verified_at = optional_from<std::string>(json, "verified_at").value_or("");
+  manifest.verified_how = optional_from<std::string>(json, "verified_how").value_or("");
+  return manifest;
+}
+
+void read_directory(const std::filesystem::path& directory,
+                    std::vector<Manifest>& found,
+                    std::vector<std::string>* problems) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const auto& path = entry.path();
+    if (path.extension() != ".json" || path.filename().string().starts_with(".")) {
+      continue;
+    }
+    try {
+      auto manifest = from_json(nlohmann::json::parse(core::read_file(path, "manifest")));
+      if (!std::filesystem::exists(directory / manifest.file)) {
+        if (problems != nullptr) {
+          problems->push_back(
+              fmt::format("{}: its archive {} is gone", path.string(), manifest.file));
+        }
+        continue;
+      }
+      found.push_back(std::move(manifest));
+    } catch (const std::exception& failure) {
+      if (problems != nullptr) {
+        problems->push_back(
+            fmt::format("{}: not a golfops manifest: {}", path.string(), failure.what()));
+      }
+    }
+  }
+}
+
+} // namespace
+
+std::filesystem::path database_dir(const BackupOptions& options, const std::string& database) {
+  return options.dir / database;
+}
+
+std::filesystem::path manifest_path(const std::filesystem::path& directory, const std::string& id) {
+  return directory / (id + ".json");
+}
+
+void write_manifest(const std::filesystem::path& directory, const Manifest& manifest) {
+  core::atomic_write(manifest_path(directory, manifest.id), to_json(manifest).dump(2) + "\n", 0600);
+}
+
+std::vector<Manifest> list_backups(const BackupOptions& options,
+                                   const std::string& database,
+                                   std::vector<std::string>* problems) {
+  std::vector<Manifest> found;
+  if (!database.empty()) {
+    read_directory(database_dir(options, database), found, problems);
+  } else {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(options.dir, error)) {
+      if (entry.is_directory()) {
+        read_directory(entry.path(), found, problems);
+      }
+    }
+  }
+  // Ids start with the UTC time: newest first is reverse lexical order.
+  std::sort(found.begin(), found.end(), [](const Manifest& a, const Manifest& b) {
+    return a.started_at != b.started_at ? a.started_at > b.started_at : a.id > b.id;
+  });
+  return found;
+}
+
+Manifest
+find_backup(const BackupOptions& options, const std::string& database, const std::string& wanted) {
+  auto backups = list_backups(options, wanted == "latest" ? database : "");
+  if (wanted == "latest") {
+    if (backups.empty()) {
+      core::throw_usage(fmt::format("latest: no backups of database '{}' in {}",
+                                    database,
+                                    database_dir(options, database).string()));
+    }
+    return backups.front();
+  }
+  std::vector<Manifest> matching;
+  for (auto& manifest : backups) {
+    if (manifest.id.starts_with(wanted) || manifest.id.ends_with(wanted)) {
+      matching.push_back(std::move(manifest));
+    }
+  }
+  if (matching.size() == 1) {
+    return matching.front();
+  }
+  if (matching.empty()) {
+    core::throw_usage(fmt::format(
+        "ID: no backup '{}' in {} (see `golfops backup list`)", wanted, options.dir.string()));
+  }
+  std::vector<std::string> ids;
+  for (const auto& manifest : matching) {
+    ids.push_back(manifest.id);
+  }
+  core::throw_usage(fmt::format("ID: '{}' matches {} backups ({}): give more of it",
+                                wanted,
+                                matching.size(),
+                                fmt::join(ids, ", ")));
+}
+
+} // namespace golfops::commands::backup

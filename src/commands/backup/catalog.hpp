@@ -1,0 +1,34 @@
+#pragma once
+
+#include "commands/backup/backup.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace golfops::commands::backup {
+
+// Where a database's backups live: <dir>/<database>/.
+std::filesystem::path database_dir(const BackupOptions& options, const std::string& database);
+
+std::filesystem::path manifest_path(const std::filesystem::path& directory, const std::string& id);
+
+// Writes the manifest atomically (0600). A backup appears in `list` only
+// once its manifest exists, and the manifest is written after the archive
+// is complete and renamed into place.
+void write_manifest(const std::filesystem::path& directory, const Manifest& manifest);
+
+// Every backup with a readable manifest whose archive is present, newest
+// first; for `database`, or for every database under the backup dir when
+// it is empty. Unreadable manifests are skipped with a warning in
+// `problems`.
+std::vector<Manifest> list_backups(const BackupOptions& options,
+                                   const std::string& database,
+                                   std::vector<std::string>* problems = nullptr);
+
+// "latest" (the database's newest), a full id, or a unique prefix of one.
+// Throws Error(usage) naming what exists when nothing or several match.
+Manifest
+find_backup(const BackupOptions& options, const std::string& database, const std::string& wanted);
+
+} // namespace golfops::commands::backup

@@ -1,0 +1,182 @@
+#include "commands/backup/archive_scan.hpp"
+#include "commands/backup/backup.hpp"
+#include "commands/backup/catalog.hpp"
+#include "commands/backup/pg_tools.hpp"
+#include "commands/backup/transfer.hpp"
+#include "commands/version/version.hpp"
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/pg/client.hpp"
+#include "core/pg/tool.hpp"
+#include "core/proc.hpp"
+#include "core/zstd.hpp"
+
+#include <csignal>
+#include <fmt/format.h>
+#include <thread>
+
+namespace golfops::commands::backup {
+namespace {
+
+// "20261125T170102Z-1a2b3c4d": sorts by time, unique without coordination.
+std::string new_id(std::chrono::system_clock::time_point now) {
+  auto time = std::chrono::system_clock::to_time_t(now);
+  std::tm parts{};
+  gmtime_r(&time, &parts);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &parts);
+  return fmt::format("{}-{}", stamp, core::random_hex(4));
+}
+
+int major_of(const std::string& version) {
+  return std::stoi(version.substr(0, version.find('.')));
+}
+
+// Row estimates of every table pg_dump will dump, before it starts.
+std::vector<TableRows> table_estimates(core::pg::Client& client) {
+  auto result = client.execute(R"(
+SELECT n.nspname, c.relname, c.reltuples::bigint
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+ORDER BY 1, 2)");
+  std::vector<TableRows> tables;
+  for (std::size_t row = 0; row < result.rows(); ++row) {
+    auto estimate = std::stoll(result.text(row, 2));
+    tables.push_back({result.text(row, 0),
+                      result.text(row, 1),
+                      std::nullopt,
+                      estimate < 0 ? std::nullopt : std::optional<std::int64_t>(estimate),
+                      std::nullopt});
+  }
+  return tables;
+}
+
+// Exact counts from the archive joined with the estimates, in archive order.
+std::vector<TableRows> merge_counts(const ArchiveSummary& summary,
+                                    const std::vector<TableRows>& estimates) {
+  std::vector<TableRows> tables;
+  for (const auto& archived : summary.tables) {
+    TableRows table{archived.schema, archived.name, archived.rows, std::nullopt, std::nullopt};
+    for (const auto& estimated : estimates) {
+      if (estimated.schema == archived.schema && estimated.name == archived.name) {
+        table.estimate = estimated.estimate;
+      }
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+std::string describe_exit(const core::Child::Exit& exit) {
+  auto tail = exit.stderr_tail;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) {
+    tail.pop_back();
+  }
+  if (auto newline = tail.rfind('\n'); newline != std::string::npos) {
+    tail = tail.substr(newline + 1);
+  }
+  auto how = exit.signal != 0 ? fmt::format("was killed by signal {}", exit.signal)
+                              : fmt::format("exited with {}", exit.exit_code);
+  return tail.empty() ? how : fmt::format("{}: {}", how, tail);
+}
+
+} // namespace
+
+BackupResult run_backup(const BackupOptions& options, core::Context& context) {
+  auto settings = core::pg::settings_from(context.config);
+  if (!options.database.empty()) {
+    settings.conninfo.set("dbname", options.database);
+  }
+  core::pg::Client client(settings);
+  Manifest manifest;
+  manifest.database = client.execute("SELECT current_database()").text(0, 0);
+  manifest.server_version = client.server_version();
+  auto tools = find_pg_tools(major_of(manifest.server_version), options.pg_bin_dir);
+
+  auto directory = database_dir(options, manifest.database);
+  std::filesystem::create_directories(directory);
+  std::filesystem::permissions(directory, std::filesystem::perms::owner_all);
+  // One backup of a database at a time (exit 4 naming the holder); the
+  // kernel drops the lock with a killed holder.
+  core::FileLock lock(directory / ".lock", std::chrono::milliseconds(0));
+
+  auto estimates = table_estimates(client);
+  auto started = std::chrono::system_clock::now();
+  manifest.id = new_id(started);
+  manifest.label = options.label;
+  manifest.file = manifest.id + ".dump.zst";
+  manifest.golfops_version = version::golfops_version();
+  manifest.started_at = core::format_utc_milliseconds(started);
+  manifest.compression_level = options.compression_level;
+
+  // Written under a temporary name and renamed after fsync: a dump that
+  // fails, is cancelled or fills the disk leaves nothing behind.
+  core::AtomicFile file(directory / manifest.file, 0600);
+  core::pg::ToolAccess access(client, "golfops backup");
+  // -Fc: one file pg_restore can restore in parallel (-j) and list; -Z0:
+  // golfops compresses, with zstd on every core instead of gzip on one.
+  core::Child dump({.argv = {tools.pg_dump.string(),
+                             "--format=custom",
+                             "--compress=0",
+                             "--no-password",
+                             "--dbname=" + access.conninfo()},
+                    .environment = access.environment()});
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  core::ZstdCompressor compressor(options.compression_level, threads);
+  core::Sha256 sha256;
+  ArchiveScanner scanner;
+  Throughput throughput(context.progress, "dumping " + manifest.database);
+  core::Sink to_file = [&](std::string_view compressed) {
+    sha256.update(compressed);
+    file.write(compressed);
+  };
+  std::vector<char> buffer(1 << 20);
+  while (auto got = dump.read_stdout(buffer.data(), buffer.size())) {
+    std::string_view piece(buffer.data(), got);
+    throughput.add(got);
+    scanner.feed(piece);
+    compressor.write(piece, to_file);
+  }
+  auto exit = dump.wait();
+  // pg_dump's exit status decides, not the end of its output: the classic
+  // `pg_dump | gzip` cron job keeps a truncated file when pg_dump dies.
+  if (exit.exit_code != 0) {
+    core::throw_failed(fmt::format("pg_dump of {} {}; no backup was written, earlier backups "
+                                   "are untouched",
+                                   manifest.database,
+                                   describe_exit(exit)));
+  }
+  compressor.finish(to_file);
+  auto summary = scanner.finish();
+  if (!summary.complete) {
+    if (summary.archive_version.empty() || summary.problem.starts_with("archive version")) {
+      context.log.warning(fmt::format("cannot count rows in pg_dump's archive ({}): the manifest "
+                                      "records estimates only",
+                                      summary.problem));
+    } else {
+      core::throw_failed(fmt::format("pg_dump of {} exited 0 but its archive is incomplete ({}); "
+                                     "no backup was written",
+                                     manifest.database,
+                                     summary.problem));
+    }
+  }
+  file.commit();
+  auto finished = std::chrono::system_clock::now();
+  manifest.pg_dump_version = summary.pg_dump_version;
+  manifest.finished_at = core::format_utc_milliseconds(finished);
+  manifest.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+  manifest.bytes_in = throughput.total();
+  manifest.bytes_out = file.bytes_written();
+  manifest.sha256 = sha256.hex_digest();
+  manifest.tables = summary.complete ? merge_counts(summary, estimates) : estimates;
+  write_manifest(directory, manifest);
+  context.progress.finish();
+  return {manifest, directory / manifest.file};
+}
+
+} // namespace golfops::commands::backup

@@ -1,0 +1,44 @@
+#include "commands/backup/pg_tools.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace golfops::commands::backup {
+namespace {
+
+constexpr const char* k_debian_root = "/usr/lib/postgresql";
+
+bool executable(const std::filesystem::path& path) {
+  return ::access(path.c_str(), X_OK) == 0;
+}
+
+} // namespace
+
+PgTools find_pg_tools(int server_major, const std::filesystem::path& bin_dir) {
+  if (!bin_dir.empty()) {
+    PgTools tools{bin_dir / "pg_dump", bin_dir / "pg_restore", server_major};
+    for (const auto& program : {tools.pg_dump, tools.pg_restore}) {
+      if (!executable(program)) {
+        core::throw_failed(
+            fmt::format("backup.pg_bin_dir: {} is not an executable program", program.string()));
+      }
+    }
+    return tools;
+  }
+  for (int major = server_major; major < server_major + 10; ++major) {
+    auto bin = std::filesystem::path(k_debian_root) / std::to_string(major) / "bin";
+    if (executable(bin / "pg_dump") && executable(bin / "pg_restore")) {
+      return {bin / "pg_dump", bin / "pg_restore", major};
+    }
+  }
+  core::throw_failed(fmt::format(
+      "no pg_dump for PostgreSQL {0} or newer: looked in {1}/{0}/bin and later versions; install "
+      "postgresql-client-{0}, or set backup.pg_bin_dir to the directory holding pg_dump and "
+      "pg_restore",
+      server_major,
+      k_debian_root));
+}
+
+} // namespace golfops::commands::backup

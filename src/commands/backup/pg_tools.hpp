@@ -1,0 +1,23 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace golfops::commands::backup {
+
+// The pg_dump and pg_restore golfops runs for a server: from `bin_dir` when
+// set (backup.pg_bin_dir), else Debian's /usr/lib/postgresql/<major>/bin
+// for the server's major version, or the oldest newer one installed (a
+// newer pg_dump reads an older server; an older one refuses). The real
+// binaries, not /usr/bin's Perl wrappers (which add 30-45 ms and pick a
+// version of their own).
+struct PgTools {
+  std::filesystem::path pg_dump;
+  std::filesystem::path pg_restore;
+  int major = 0;
+};
+
+// Throws Error(failed) naming where it looked and the package to install.
+PgTools find_pg_tools(int server_major, const std::filesystem::path& bin_dir);
+
+} // namespace golfops::commands::backup

@@ -1,0 +1,204 @@
+#include "commands/backup/backup.hpp"
+#include "commands/command.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+#include <CLI/App.hpp>
+#include <algorithm>
+#include <fmt/format.h>
+#include <memory>
+
+namespace golfops::commands::backup {
+namespace {
+
+struct Flags {
+  std::string dir;
+  std::string database;
+  std::string label;
+  std::string id = "latest";
+  bool restore_test = false;
+  bool dry_run = false;
+  bool yes = false;
+  std::string target_db;
+  bool create = false;
+  bool clean = false;
+  std::string jobs;
+};
+
+// A database name becomes a directory under backup.dir: no separators, no
+// "." or "..", nothing unprintable.
+std::string require_database_name(const std::string& name, std::string_view field) {
+  bool printable =
+      std::all_of(name.begin(), name.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      !printable || name.size() > 63) {
+    core::throw_usage(fmt::format("{}: '{}' is not a database name (1 to 63 printable "
+                                  "characters, no '/', not . or ..)",
+                                  field,
+                                  name));
+  }
+  return name;
+}
+
+BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) {
+  auto options = options_from(invocation.context.config);
+  if (!flags.database.empty()) {
+    options.database = require_database_name(flags.database, "--database");
+  }
+  if (flags.label.size() > 200 ||
+      std::any_of(flags.label.begin(), flags.label.end(), [](unsigned char c) {
+        return c < 0x20 || c == 0x7f;
+      })) {
+    core::throw_usage(
+        fmt::format("--label: '{}' is not a label (up to 200 printable characters)", flags.label));
+  }
+  options.label = flags.label;
+  if (flags.id.empty() || flags.id.find('/') != std::string::npos) {
+    core::throw_usage(fmt::format("ID: '{}' is not a backup id (latest, an id from `golfops "
+                                  "backup list`, or a unique part of one)",
+                                  flags.id));
+  }
+  options.id = flags.id;
+  options.restore_test = flags.restore_test;
+  options.dry_run = flags.dry_run;
+  options.yes = flags.yes;
+  if (!flags.target_db.empty()) {
+    options.target_db = require_database_name(flags.target_db, "--target-db");
+  }
+  options.create = flags.create;
+  options.clean = flags.clean;
+  if (!flags.jobs.empty()) {
+    auto jobs = core::parse_count(flags.jobs, "--jobs");
+    if (jobs > 64) {
+      core::throw_usage(fmt::format("--jobs: {} is too many (1 to 64)", jobs));
+    }
+    options.jobs = static_cast<int>(jobs);
+  }
+  return options;
+}
+
+commands::Outcome verify_outcome(const VerifyResult& result) {
+  commands::Outcome outcome{render(result)};
+  if (!result.ok) {
+    outcome.exit_code = core::ExitCode::failed;
+    outcome.errors = result.problems;
+  }
+  return outcome;
+}
+
+commands::Outcome restore_outcome(const RestoreResult& result) {
+  commands::Outcome outcome{render(result)};
+  if (!result.mismatches.empty()) {
+    outcome.exit_code = core::ExitCode::failed;
+    outcome.errors = result.mismatches;
+  }
+  return outcome;
+}
+
+void add_dir(CLI::App* command, Flags& flags) {
+  command->add_option("--dir", flags.dir, "Backup directory (default: backup.dir, backups)");
+}
+
+} // namespace
+
+void register_backup(CLI::App& app, commands::Selected& selected) {
+  add_config_keys();
+  core::config::add_validator([](const core::config::Config& config) { options_from(config); });
+  auto flags = std::make_shared<Flags>();
+  auto wire = [&selected, flags](CLI::App* command, auto&& run) {
+    command->callback([&selected, flags, run, command] {
+      if (!command->get_subcommands().empty()) {
+        return; // a verb below this one was chosen
+      }
+      if (!flags->dir.empty()) {
+        selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
+      }
+      selected.run = [flags, run](commands::Invocation& invocation) {
+        return run(options_for(*flags, invocation), invocation);
+      };
+    });
+  };
+
+  auto* backup = app.add_subcommand(
+      "backup", "Back up PostgreSQL: pg_dump compressed with zstd, checksummed, safe from cron");
+  backup->require_subcommand(0, 1);
+  add_dir(backup, *flags);
+  backup->add_option(
+      "--database", flags->database, "Database to back up (default: database.url's)");
+  backup->add_option("--label", flags->label, "A note kept in the manifest (e.g. pre-deploy)");
+  backup->footer("Without a terminal (cron) a successful backup prints nothing unless --verbose "
+                 "or -o json.\n\nEXAMPLES:\n  golfops backup\n  golfops backup --label "
+                 "before-v2.3\n  golfops backup && golfops backup verify latest && golfops backup "
+                 "prune --yes");
+  backup->callback([&selected, flags, backup] {
+    if (!backup->get_subcommands().empty()) {
+      return;
+    }
+    if (!flags->dir.empty()) {
+      selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
+    }
+    selected.silent_unless_terminal = true;
+    selected.run = [flags](commands::Invocation& invocation) {
+      return commands::Outcome{
+          render(run_backup(options_for(*flags, invocation), invocation.context))};
+    };
+  });
+
+  auto* list = backup->add_subcommand("list", "Backups, newest first: size, age, verified");
+  add_dir(list, *flags);
+  list->add_option("--database", flags->database, "Only this database's backups (default: all)");
+  wire(list, [](BackupOptions options, commands::Invocation& invocation) {
+    auto result = run_list(options, invocation.context);
+    return commands::Outcome{render(result)};
+  });
+
+  auto* verify = backup->add_subcommand(
+      "verify", "Check a backup: checksum, the whole archive, optionally a real restore");
+  add_dir(verify, *flags);
+  verify->add_option("ID", flags->id, "Backup id, a unique part of one, or latest (default)");
+  verify->add_option(
+      "--database", flags->database, "Database whose latest backup (default: database.url's)");
+  verify->add_flag("--restore-test",
+                   flags->restore_test,
+                   "Also restore into a throwaway database and compare every table's rows");
+  verify->footer("EXAMPLES:\n  golfops backup verify\n  golfops backup verify 20261125T0300 "
+                 "--restore-test");
+  wire(verify, [](BackupOptions options, commands::Invocation& invocation) {
+    return verify_outcome(run_verify(options, invocation.context));
+  });
+
+  auto* prune = backup->add_subcommand(
+      "prune", "Delete backups the retention policy (backup.keep_*) no longer keeps");
+  add_dir(prune, *flags);
+  prune->add_option(
+      "--database", flags->database, "Database whose backups (default: database.url's)");
+  prune->add_flag("--dry-run", flags->dry_run, "Show what would be removed; remove nothing");
+  prune->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
+  prune->footer("The newest verified backup is always kept.\n\nEXAMPLES:\n  golfops backup prune "
+                "--dry-run\n  golfops backup prune --yes");
+  wire(prune, [](BackupOptions options, commands::Invocation& invocation) {
+    return commands::Outcome{render(run_prune(options, invocation.context))};
+  });
+
+  auto* restore = app.add_subcommand(
+      "restore", "Restore a backup into a database (checksum first, parallel pg_restore)");
+  add_dir(restore, *flags);
+  restore->add_option("ID", flags->id, "Backup id, a unique part of one, or latest (default)");
+  restore->add_option(
+      "--database", flags->database, "Whose backups 'latest' means (default: database.url's)");
+  restore->add_option(
+      "--target-db", flags->target_db, "Database to restore into (default: the backup's)");
+  restore->add_flag("--create", flags->create, "Create the target database when it does not exist");
+  restore->add_option(
+      "-j,--jobs", flags->jobs, "Parallel pg_restore workers (default: backup.jobs, 2)");
+  restore->add_flag(
+      "--clean", flags->clean, "Drop the backup's objects in the target first (asks)");
+  restore->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
+  restore->footer("EXAMPLES:\n  golfops restore latest --target-db golf_restore --create\n  "
+                  "golfops restore 20261125T030001Z-1a2b3c4d --target-db golf --clean --yes");
+  wire(restore, [](BackupOptions options, commands::Invocation& invocation) {
+    return restore_outcome(run_restore(options, invocation.context));
+  });
+}
+
+} // namespace golfops::commands::backup

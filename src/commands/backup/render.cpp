@@ -1,0 +1,230 @@
+#include "commands/backup/backup.hpp"
+#include "core/units.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+namespace golfops::commands::backup {
+namespace {
+
+using Tone = core::output::Table::Tone;
+
+nlohmann::json optional_json(const auto& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json tables_json(const std::vector<TableRows>& tables) {
+  auto json = nlohmann::json::array();
+  for (const auto& table : tables) {
+    json.push_back({{"schema", table.schema},
+                    {"name", table.name},
+                    {"rows", optional_json(table.rows)},
+                    {"estimate", optional_json(table.estimate)},
+                    {"restored", optional_json(table.restored)}});
+  }
+  return json;
+}
+
+nlohmann::json manifest_json(const Manifest& manifest) {
+  return {{"id", manifest.id},
+          {"database", manifest.database},
+          {"label", manifest.label},
+          {"file", manifest.file},
+          {"started_at", manifest.started_at},
+          {"finished_at", manifest.finished_at},
+          {"duration_ms", manifest.duration_ms},
+          {"bytes_in", manifest.bytes_in},
+          {"bytes_out", manifest.bytes_out},
+          {"sha256", manifest.sha256},
+          {"server_version", manifest.server_version},
+          {"pg_dump_version", manifest.pg_dump_version},
+          {"golfops_version", manifest.golfops_version},
+          {"verified_at",
+           manifest.verified_at.empty() ? nlohmann::json(nullptr)
+                                        : nlohmann::json(manifest.verified_at)},
+          {"verified_how",
+           manifest.verified_how.empty() ? nlohmann::json(nullptr)
+                                         : nlohmann::json(manifest.verified_how)},
+          {"tables", tables_json(manifest.tables)}};
+}
+
+std::string seconds(std::int64_t milliseconds) {
+  return fmt::format("{:.1f} s", static_cast<double>(milliseconds) / 1000.0);
+}
+
+// "3h", "2d": how old a backup is, from its start time.
+std::string age_of(const std::string& started_at) {
+  std::tm parts{};
+  if (strptime(started_at.c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr) {
+    return "?";
+  }
+  auto age = std::time(nullptr) - timegm(&parts);
+  if (age < 3600) {
+    return fmt::format("{}m", age / 60);
+  }
+  if (age < 2 * 86400) {
+    return fmt::format("{}h", age / 3600);
+  }
+  return fmt::format("{}d", age / 86400);
+}
+
+// "2026-11-25T17:09:29Z": the manifest's time to the second, for tables.
+std::string shown_time(const std::string& timestamp) {
+  return timestamp.size() >= 19 ? timestamp.substr(0, 19) + "Z" : timestamp;
+}
+
+std::uint64_t total_rows(const std::vector<TableRows>& tables) {
+  std::uint64_t rows = 0;
+  for (const auto& table : tables) {
+    rows += table.rows.value_or(0);
+  }
+  return rows;
+}
+
+core::output::Table rows_table(const std::vector<TableRows>& tables, bool restored) {
+  core::output::Table table(restored ? std::vector<std::string>{"table", "rows", "restored"}
+                                     : std::vector<std::string>{"table", "rows"});
+  table.align_right(1);
+  if (restored) {
+    table.align_right(2);
+  }
+  for (const auto& row : tables) {
+    std::vector<core::output::Table::Cell> cells{{row.schema + "." + row.name},
+                                                 {row.rows ? std::to_string(*row.rows) : "?"}};
+    if (restored) {
+      bool same = !row.rows || row.restored == row.rows;
+      cells.push_back(
+          {row.restored ? std::to_string(*row.restored) : "-", same ? Tone::plain : Tone::bad});
+    }
+    table.add_row(std::move(cells));
+  }
+  return table;
+}
+
+} // namespace
+
+core::output::Report render(const BackupResult& result) {
+  const auto& manifest = result.manifest;
+  core::output::Report report;
+  report.json = manifest_json(manifest);
+  report.json["path"] = result.path.string();
+  report.notes.push_back(
+      fmt::format("backup {} of {}: {} dumped, {} written ({:.1f}%), {} tables, {} rows, in {}",
+                  manifest.id,
+                  manifest.database,
+                  core::format_size(manifest.bytes_in),
+                  core::format_size(manifest.bytes_out),
+                  manifest.bytes_in == 0 ? 0.0
+                                         : 100.0 * static_cast<double>(manifest.bytes_out) /
+                                               static_cast<double>(manifest.bytes_in),
+                  manifest.tables.size(),
+                  total_rows(manifest.tables),
+                  seconds(manifest.duration_ms)));
+  report.notes.push_back(fmt::format("{} (sha256 {})", result.path.string(), manifest.sha256));
+  return report;
+}
+
+core::output::Report render(const ListResult& result) {
+  core::output::Report report;
+  report.json = {{"dir", result.dir.string()}, {"backups", nlohmann::json::array()}};
+  core::output::Table table({"id", "database", "started", "age", "size", "verified", "label"});
+  table.align_right(3);
+  table.align_right(4);
+  for (const auto& manifest : result.backups) {
+    report.json["backups"].push_back(manifest_json(manifest));
+    auto verified = manifest.verified_how == "failed" ? "FAILED"
+                    : manifest.verified_at.empty()    ? "no"
+                                                      : manifest.verified_how;
+    table.add_row({{manifest.id},
+                   {manifest.database},
+                   {shown_time(manifest.started_at)},
+                   {age_of(manifest.started_at)},
+                   {core::format_size(manifest.bytes_out)},
+                   {verified,
+                    manifest.verified_how == "failed" ? Tone::bad
+                    : manifest.verified_at.empty()    ? Tone::warn
+                                                      : Tone::good},
+                   {manifest.label}});
+  }
+  if (!table.empty()) {
+    report.tables.push_back(std::move(table));
+  }
+  report.notes.push_back(
+      result.backups.empty()
+          ? fmt::format("no backups in {}", result.dir.string())
+          : fmt::format("{} backup(s) in {}", result.backups.size(), result.dir.string()));
+  return report;
+}
+
+core::output::Report render(const VerifyResult& result) {
+  core::output::Report report;
+  report.json = {{"id", result.manifest.id},
+                 {"database", result.manifest.database},
+                 {"ok", result.ok},
+                 {"verified_how", result.manifest.verified_how},
+                 {"problems", result.problems},
+                 {"tables", tables_json(result.tables)}};
+  if (!result.tables.empty()) {
+    report.tables.push_back(rows_table(result.tables, true));
+  }
+  report.notes.push_back(result.ok
+                             ? fmt::format("backup {} verified ({}): checksum, archive{}",
+                                           result.manifest.id,
+                                           result.manifest.verified_how,
+                                           result.tables.empty() ? "" : ", restored row counts")
+                             : fmt::format("backup {} FAILED verification", result.manifest.id));
+  return report;
+}
+
+core::output::Report render(const PruneResult& result) {
+  core::output::Report report;
+  report.json = {{"dry_run", result.dry_run},
+                 {"bytes_freed", result.bytes_freed},
+                 {"backups", nlohmann::json::array()}};
+  core::output::Table table({"id", "started", "size", "verified", "decision", "why"});
+  table.align_right(2);
+  std::size_t removed = 0;
+  for (const auto& entry : result.entries) {
+    removed += entry.keep ? 0 : 1;
+    report.json["backups"].push_back({{"id", entry.manifest.id},
+                                      {"started_at", entry.manifest.started_at},
+                                      {"bytes", entry.manifest.bytes_out},
+                                      {"keep", entry.keep},
+                                      {"reasons", entry.reasons}});
+    table.add_row({{entry.manifest.id},
+                   {shown_time(entry.manifest.started_at)},
+                   {core::format_size(entry.manifest.bytes_out)},
+                   {entry.manifest.verified_at.empty() ? "no" : "yes"},
+                   {entry.keep ? "keep" : (result.dry_run ? "would remove" : "removed"),
+                    entry.keep ? Tone::good : Tone::warn},
+                   {fmt::format("{}", fmt::join(entry.reasons, ", "))}});
+  }
+  if (!table.empty()) {
+    report.tables.push_back(std::move(table));
+  }
+  report.notes.push_back(fmt::format("{} {} backup(s), {}; {} kept",
+                                     result.dry_run ? "would remove" : "removed",
+                                     removed,
+                                     core::format_size(result.bytes_freed),
+                                     result.entries.size() - removed));
+  return report;
+}
+
+core::output::Report render(const RestoreResult& result) {
+  core::output::Report report;
+  report.json = {{"id", result.manifest.id},
+                 {"target_db", result.target_db},
+                 {"created", result.created},
+                 {"duration_ms", result.duration_ms},
+                 {"mismatches", result.mismatches},
+                 {"tables", tables_json(result.tables)}};
+  report.tables.push_back(rows_table(result.tables, true));
+  report.notes.push_back(fmt::format("restored backup {} into {}{} in {}",
+                                     result.manifest.id,
+                                     result.target_db,
+                                     result.created ? " (created)" : "",
+                                     seconds(result.duration_ms)));
+  return report;
+}
+
+} // namespace golfops::commands::backup

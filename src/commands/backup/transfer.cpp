@@ -1,0 +1,81 @@
+#include "commands/backup/transfer.hpp"
+
+#include "core/cancel.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/fd.hpp"
+#include "core/units.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <vector>
+
+namespace golfops::commands::backup {
+
+Throughput::Throughput(core::output::Progress& progress, std::string what)
+    : m_progress(progress), m_what(std::move(what)) {}
+
+void Throughput::add(std::uint64_t bytes) {
+  m_total += bytes;
+  auto now = std::chrono::steady_clock::now();
+  if (now - m_shown < std::chrono::seconds(1)) {
+    return;
+  }
+  m_shown = now;
+  auto seconds = std::chrono::duration<double>(now - m_start).count();
+  m_progress.status(fmt::format("{}: {}, {}/s",
+                                m_what,
+                                core::format_size(m_total),
+                                core::format_size(static_cast<std::uint64_t>(
+                                    static_cast<double>(m_total) / std::max(seconds, 0.001)))));
+}
+
+std::int64_t Throughput::elapsed_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               m_start)
+      .count();
+}
+
+std::string
+read_backup(const std::filesystem::path& path, const core::Sink* archive, Throughput& throughput) {
+  core::UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) {
+    core::throw_failed(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  }
+  ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  core::Sha256 sha256;
+  std::optional<core::ZstdDecompressor> decompressor;
+  if (archive != nullptr) {
+    decompressor.emplace();
+  }
+  std::vector<char> buffer(1 << 20);
+  while (true) {
+    core::Cancellation::process().check();
+    auto got = ::read(file.get(), buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      core::throw_failed(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    }
+    if (got == 0) {
+      break;
+    }
+    std::string_view piece(buffer.data(), static_cast<std::size_t>(got));
+    sha256.update(piece);
+    throughput.add(piece.size());
+    if (decompressor) {
+      decompressor->write(piece, *archive);
+    }
+  }
+  if (decompressor) {
+    decompressor->finish();
+  }
+  return sha256.hex_digest();
+}
+
+} // namespace golfops::commands::backup

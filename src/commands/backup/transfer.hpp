@@ -1,0 +1,38 @@
+#pragma once
+
+#include "core/output/progress.hpp"
+#include "core/zstd.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace golfops::commands::backup {
+
+// Bytes moved and the rate, shown about once a second on a terminal (or
+// with --progress): "dumping golf: 1.2 GiB, 85.0 MiB/s".
+class Throughput {
+public:
+  Throughput(core::output::Progress& progress, std::string what);
+  void add(std::uint64_t bytes);
+  std::uint64_t total() const { return m_total; }
+  std::int64_t elapsed_ms() const;
+
+private:
+  core::output::Progress& m_progress;
+  std::string m_what;
+  std::uint64_t m_total = 0;
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point m_shown = m_start;
+};
+
+// Reads a backup file once, computing its SHA-256 and, when `archive` is
+// set, passing the decompressed archive to it piece by piece (zstd's frame
+// checksum catches corruption the SHA-256 comparison was not asked for).
+// Returns the lower-case hex SHA-256. Throws Error(failed) on a read error
+// or corrupt data; Cancelled on SIGINT/SIGTERM.
+std::string
+read_backup(const std::filesystem::path& path, const core::Sink* archive, Throughput& throughput);
+
+} // namespace golfops::commands::backup
