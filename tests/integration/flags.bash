@@ -44,6 +44,11 @@ declare -A bad=(
   ["migrate plan	DIRECTION"]="sideways"
   ["migrate create	NAME"]="Not A Name"
   ["completion	shell"]="tcsh"
+  ["*	--database"]="../etc"
+  ["*	--label"]=$'two\nlines'
+  ["*	ID"]="a/b"
+  ["*	--target-db"]=".."
+  ["*	--jobs"]="0"
 )
 # How each command is run, with its required arguments, when an option is
 # the one under test.

@@ -83,6 +83,19 @@ std::string describe_exit(const core::Child::Exit& exit) {
   return tail.empty() ? how : fmt::format("{}: {}", how, tail);
 }
 
+// Temporary files of backups that were killed (kill -9, power loss): under
+// the lock no other backup of this database runs, so they are garbage.
+void remove_stale_temporaries(const std::filesystem::path& directory, core::Context& context) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    auto name = entry.path().filename().string();
+    if (name.starts_with(".") && name.find(".dump.zst.tmp.") != std::string::npos) {
+      std::filesystem::remove(entry.path(), error);
+      context.log.info(fmt::format("removed {}, left by a backup that did not finish", name));
+    }
+  }
+}
+
 } // namespace
 
 BackupResult run_backup(const BackupOptions& options, core::Context& context) {
@@ -102,6 +115,7 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
   // One backup of a database at a time (exit 4 naming the holder); the
   // kernel drops the lock with a killed holder.
   core::FileLock lock(directory / ".lock", std::chrono::milliseconds(0));
+  remove_stale_temporaries(directory, context);
 
   auto estimates = table_estimates(client);
   auto started = std::chrono::system_clock::now();

@@ -83,6 +83,14 @@ BackupOptions options_from(const core::config::Config& config) {
   BackupOptions options;
   options.dir = config.text("backup.dir");
   options.dir_label = core::config::value_label(config.value("backup.dir"), "backup.dir");
+  std::error_code error;
+  if (std::filesystem::exists(options.dir, error) &&
+      !std::filesystem::is_directory(options.dir, error)) {
+    core::throw_usage(fmt::format("{}: '{}' is not a directory (expected where backups go; set "
+                                  "it with --dir or backup.dir)",
+                                  options.dir_label,
+                                  options.dir.string()));
+  }
   options.pg_bin_dir = config.text("backup.pg_bin_dir");
   options.compression_level = bounded(config, "backup.compression_level", 1, 19);
   options.threads = bounded(config, "backup.threads", 0, 256);

@@ -50,7 +50,8 @@ BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) 
         return c < 0x20 || c == 0x7f;
       })) {
     core::throw_usage(
-        fmt::format("--label: '{}' is not a label (up to 200 printable characters)", flags.label));
+        "--label: not a label (up to 200 printable characters, no control characters such as "
+        "newlines)");
   }
   options.label = flags.label;
   if (flags.id.empty() || flags.id.find('/') != std::string::npos) {

@@ -134,7 +134,14 @@ void restore_archive(const BackupOptions& options,
     ScratchFile scratch(source.parent_path() / fmt::format(".restore-{}.tmp", manifest.id));
     Throughput throughput(context.progress, "checking and unpacking " + manifest.id);
     core::Sink to_scratch = [&](std::string_view data) { scratch.write(data); };
-    require_checksum(manifest, read_backup(source, &to_scratch, throughput));
+    auto read = read_backup(source, &to_scratch, throughput);
+    require_checksum(manifest, read.sha256);
+    if (!read.archive_error.empty()) {
+      core::throw_failed(fmt::format("backup {}: {}: {}; nothing was restored",
+                                     manifest.id,
+                                     manifest.file,
+                                     read.archive_error));
+    }
     scratch.close();
     prepare();
     argv.push_back(scratch.path().string());
@@ -147,7 +154,7 @@ void restore_archive(const BackupOptions& options,
     return;
   }
   Throughput checking(context.progress, "checking " + manifest.id);
-  require_checksum(manifest, read_backup(source, nullptr, checking));
+  require_checksum(manifest, read_backup(source, nullptr, checking).sha256);
   prepare();
   core::Child restore({.argv = argv,
                        .environment = access.environment(),
@@ -156,8 +163,12 @@ void restore_archive(const BackupOptions& options,
   Throughput streaming(context.progress, "restoring " + manifest.id + " into " + target);
   bool open = true;
   core::Sink to_restore = [&](std::string_view data) { open = open && restore.write_stdin(data); };
-  read_backup(source, &to_restore, streaming);
+  auto streamed = read_backup(source, &to_restore, streaming);
   restore.close_stdin();
+  if (!streamed.archive_error.empty()) {
+    core::throw_failed(
+        fmt::format("backup {}: {}: {}", manifest.id, manifest.file, streamed.archive_error));
+  }
   require_success(restore.wait(), target);
 }
 

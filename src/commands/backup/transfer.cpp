@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <optional>
 #include <fmt/format.h>
+#include <optional>
 #include <unistd.h>
 #include <vector>
 
@@ -40,7 +40,7 @@ std::int64_t Throughput::elapsed_ms() const {
       .count();
 }
 
-std::string
+ReadBackup
 read_backup(const std::filesystem::path& path, const core::Sink* archive, Throughput& throughput) {
   core::UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) {
@@ -52,6 +52,20 @@ read_backup(const std::filesystem::path& path, const core::Sink* archive, Throug
   if (archive != nullptr) {
     decompressor.emplace();
   }
+  ReadBackup result;
+  auto decompress = [&](auto&& step) {
+    if (!decompressor) {
+      return;
+    }
+    try {
+      step();
+    } catch (const core::Cancelled&) {
+      throw;
+    } catch (const core::Error& error) {
+      result.archive_error = error.what();
+      decompressor.reset();
+    }
+  };
   std::vector<char> buffer(1 << 20);
   while (true) {
     core::Cancellation::process().check();
@@ -68,14 +82,11 @@ read_backup(const std::filesystem::path& path, const core::Sink* archive, Throug
     std::string_view piece(buffer.data(), static_cast<std::size_t>(got));
     sha256.update(piece);
     throughput.add(piece.size());
-    if (decompressor) {
-      decompressor->write(piece, *archive);
-    }
+    decompress([&] { decompressor->write(piece, *archive); });
   }
-  if (decompressor) {
-    decompressor->finish();
-  }
-  return sha256.hex_digest();
+  decompress([&] { decompressor->finish(); });
+  result.sha256 = sha256.hex_digest();
+  return result;
 }
 
 } // namespace golfops::commands::backup

@@ -27,12 +27,18 @@ private:
   std::chrono::steady_clock::time_point m_shown = m_start;
 };
 
+struct ReadBackup {
+  std::string sha256;        // lower-case hex, of the whole file
+  std::string archive_error; // why decompressing (or `archive`) stopped; "" when it did not
+};
+
 // Reads a backup file once, computing its SHA-256 and, when `archive` is
-// set, passing the decompressed archive to it piece by piece (zstd's frame
-// checksum catches corruption the SHA-256 comparison was not asked for).
-// Returns the lower-case hex SHA-256. Throws Error(failed) on a read error
-// or corrupt data; Cancelled on SIGINT/SIGTERM.
-std::string
+// set, passing the decompressed archive to it piece by piece. A corrupt
+// frame (or an error from `archive`) stops the decompression but not the
+// hashing, so the caller reports the checksum first: the clearer fact.
+// Throws Error(failed) when the file cannot be read; Cancelled on
+// SIGINT/SIGTERM.
+ReadBackup
 read_backup(const std::filesystem::path& path, const core::Sink* archive, Throughput& throughput);
 
 } // namespace golfops::commands::backup

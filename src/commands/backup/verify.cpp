@@ -42,12 +42,18 @@ void check_archive(const BackupOptions& options,
     toc_open = toc_open && toc.write_stdin(data);
   };
   Throughput throughput(context.progress, "verifying " + manifest.id);
-  auto actual = read_backup(archive_path(options, manifest), &archive, throughput);
+  auto read = read_backup(archive_path(options, manifest), &archive, throughput);
   toc.close_stdin();
   auto listed = toc.wait();
-  if (actual != manifest.sha256) {
-    result.problems.push_back(fmt::format(
-        "SHA-256 of {} is {}, the manifest recorded {}", manifest.file, actual, manifest.sha256));
+  if (read.sha256 != manifest.sha256) {
+    result.problems.push_back(fmt::format("SHA-256 of {} is {}, the manifest recorded {}",
+                                          manifest.file,
+                                          read.sha256,
+                                          manifest.sha256));
+    return;
+  }
+  if (!read.archive_error.empty()) {
+    result.problems.push_back(fmt::format("{}: {}", manifest.file, read.archive_error));
     return;
   }
   if (listed.exit_code != 0) {

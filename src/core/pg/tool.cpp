@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <libpq-fe.h>
+#include <map>
+#include <memory>
 
 namespace golfops::core::pg {
 namespace {
@@ -25,12 +28,27 @@ std::string passfile_field(std::string_view value) {
   return escaped;
 }
 
+// libpq's compiled-in defaults (not the PG* variables): a parameter equal to
+// one adds nothing to the child's argv.
+std::map<std::string, std::string> compiled_defaults() {
+  std::map<std::string, std::string> defaults;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconndefaults(),
+                                                                       &PQconninfoFree);
+  for (auto* option = options.get(); option != nullptr && option->keyword != nullptr; ++option) {
+    if (option->compiled != nullptr) {
+      defaults[option->keyword] = option->compiled;
+    }
+  }
+  return defaults;
+}
+
 } // namespace
 
 ToolAccess::ToolAccess(const Client& client,
                        std::string_view application,
                        std::string_view dbname) {
   auto used = client.effective_conninfo();
+  auto defaults = compiled_defaults();
   auto& shown = m_shown;
   std::string password;
   for (const auto& [keyword, value] : used.parameters) {

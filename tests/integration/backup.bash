@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# `golfops backup` and `golfops restore` against a real PostgreSQL 15: what
+# is restored equals what was backed up, damage and interruptions never
+# leave a backup that looks good, and the password never reaches argv.
+source "$(dirname "$0")/harness.bash"
+start_postgres
+cd "$HARNESS_TMP"
+printf '%s\n' "$PG_PASSWORD" >pg.password
+chmod 600 pg.password
+export PGPASSWORD="$PG_PASSWORD"
+sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U golfops -d "$1" -c "$2"; }
+cat >golfops.toml <<TOML
+[database]
+url = "postgres://golfops@127.0.0.1:$PG_PORT/shop"
+password_file = "$HARNESS_TMP/pg.password"
+[backup]
+dir = "$HARNESS_TMP/backups"
+keep_daily = 0
+keep_weekly = 0
+keep_monthly = 0
+keep_last = 2
+TOML
+export GOLFOPS_CONFIG="$HARNESS_TMP/golfops.toml"
+
+sql postgres "CREATE DATABASE shop" >/dev/null
+sql shop "
+CREATE SCHEMA sales;
+CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, data jsonb, blob bytea, note text);
+INSERT INTO items (name, data, blob, note)
+SELECT 'item ' || g, jsonb_build_object('n', g, 'tags', jsonb_build_array('a', g % 7)),
+       decode(md5(g::text), 'hex'),
+       CASE g % 5 WHEN 0 THEN NULL WHEN 1 THEN E'line one\nline two' WHEN 2 THEN E'tab\there \\\\ back'
+                  WHEN 3 THEN 'ünïcødé ✓' ELSE E'\\\\.' END
+FROM generate_series(1, 20000) g;
+CREATE TABLE sales.\"Order Lines\" (id bigint PRIMARY KEY, item int REFERENCES items, qty int);
+INSERT INTO sales.\"Order Lines\" SELECT g, 1 + g % 20000, g % 9 FROM generate_series(1, 5000) g;
+CREATE TABLE empty_table (id int);
+CREATE INDEX items_name ON items (name);
+CREATE VIEW big_orders AS SELECT * FROM sales.\"Order Lines\" WHERE qty > 5;
+ANALYZE;
+"
+# Every user table: rows and the md5 of its ordered contents.
+fingerprint() {
+  sql "$1" "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname IN ('public', 'sales') ORDER BY 1" |
+    while IFS= read -r table; do
+      quoted=$(sql "$1" "SELECT format('%I.%I', split_part('$table', '.', 1), split_part('$table', '.', 2))")
+      echo "$table $(sql "$1" "SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) FROM $quoted t")"
+    done
+}
+newest_id() { "$GOLFOPS" backup list -o json | jq -r '.backups[0].id'; }
+backups_listed() { "$GOLFOPS" backup list -o json | jq '.backups | length'; }
+
+test_case "backup, then restore into a new database: every table's rows and contents are equal"
+run "$GOLFOPS" backup --label first -o json
+expect_status 0
+expect_json '.database == "shop" and .label == "first" and .bytes_out < .bytes_in'
+expect_json '[.tables[] | select(.name == "items") | .rows] == [20000]'
+expect_json '[.tables[] | select(.name == "Order Lines") | .rows] == [5000]'
+first=$(jq -r .id "$RUN_OUT")
+archive=$(jq -r .path "$RUN_OUT")
+[[ $(stat -c %a "$archive") == 600 ]] || fail "archive mode $(stat -c %a "$archive")"
+[[ $(stat -c %a "${archive%.dump.zst}.json") == 600 ]] || fail "manifest not 0600"
+[[ $(sha256sum "$archive" | cut -d' ' -f1) == $(jq -r .sha256 "$RUN_OUT") ]] || fail "sha256 differs"
+run "$GOLFOPS" restore "$first" --target-db shop_copy --create --jobs 2 -o json
+expect_status 0
+expect_json '.created == true and .mismatches == []'
+expect_json '[.tables[] | select(.name == "items") | .restored] == [20000]'
+[[ "$(fingerprint shop)" == "$(fingerprint shop_copy)" ]] || fail "restored contents differ: $(diff <(fingerprint shop) <(fingerprint shop_copy))"
+[[ $(sql shop_copy "SELECT count(*) FROM big_orders") == $(sql shop "SELECT count(*) FROM big_orders") ]] || fail "view differs"
+
+test_case "--jobs 1 streams the archive into pg_restore: the same result"
+run "$GOLFOPS" restore latest --target-db shop_stream --create --jobs 1
+expect_status 0
+[[ "$(fingerprint shop)" == "$(fingerprint shop_stream)" ]] || fail "streamed restore differs"
+expect_stdout "restored backup $first into shop_stream (created)"
+
+test_case "a target that has tables is refused without --yes, and left untouched"
+sql shop_copy "INSERT INTO empty_table VALUES (42)"
+run "$GOLFOPS" restore latest --target-db shop_copy
+expect_status 4
+expect_stderr "database 'shop_copy' already has 3 table(s)"
+[[ $(sql shop_copy "SELECT count(*) FROM empty_table") == 1 ]] || fail "target changed"
+run "$GOLFOPS" restore latest --target-db shop_copy --clean --yes
+expect_status 0
+[[ $(sql shop_copy "SELECT count(*) FROM empty_table") == 0 ]] || fail "--clean did not restore the backup's contents"
+run "$GOLFOPS" restore latest --target-db no_such_db
+expect_status 2
+expect_stderr "--target-db: database 'no_such_db' does not exist"
+
+test_case "verify: checksum and the whole archive; the manifest remembers"
+run "$GOLFOPS" backup verify -o json
+expect_status 0
+expect_json '.ok == true and .verified_how == "checksum+archive"'
+run "$GOLFOPS" backup verify "${first##*-}" --restore-test -o json
+expect_status 0
+expect_json '.verified_how == "restore-test" and ([.tables[] | select(.rows != .restored)] | length) == 0'
+[[ $(sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'golfops_verify_%'") == 0 ]] || fail "throwaway database left behind"
+run "$GOLFOPS" backup list
+expect_stdout "restore-test"
+
+test_case "a flipped byte: verify exits 1, restore refuses and creates nothing"
+run "$GOLFOPS" backup --label second -o json
+second=$(jq -r .id "$RUN_OUT")
+damaged=$(jq -r .path "$RUN_OUT")
+cp "$damaged" pristine.zst
+size=$(stat -c %s "$damaged")
+printf '\xff' | dd of="$damaged" bs=1 seek=$((size / 2)) conv=notrunc status=none
+run "$GOLFOPS" backup verify "$second"
+expect_status 1
+expect_stderr "SHA-256 of $second.dump.zst is"
+run "$GOLFOPS" backup list -o json
+expect_json "[.backups[] | select(.id == \"$second\") | .verified_how] == [\"failed\"]"
+run "$GOLFOPS" restore "$second" --target-db shop_damaged --create
+expect_status 1
+expect_stderr "is damaged"
+[[ $(sql postgres "SELECT count(*) FROM pg_database WHERE datname = 'shop_damaged'") == 0 ]] || fail "a database was created from a damaged backup"
+cp pristine.zst "$damaged"
+
+test_case "two backups of one database at once: the second exits 4 naming the holder"
+exec 7>"$HARNESS_TMP/backups/shop/.lock"
+flock 7
+run "$GOLFOPS" backup
+expect_status 4
+expect_stderr "is held by pid"
+exec 7>&-
+
+# hold_table [DB]: a session that keeps an ACCESS EXCLUSIVE lock on items,
+# so pg_dump waits (it locks every table before dumping), as does a
+# pg_restore --clean (it drops the table).
+hold_table() {
+  PGAPPNAME=holder "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U golfops -d "${1:-shop}" \
+    -c "begin; lock table items in access exclusive mode; select pg_sleep(120); commit;" >/dev/null 2>&1 &
+  holder=$!
+  record_pid "$holder"
+  wait_for "the holder's lock" holder_sleeps
+}
+holder_sleeps() { [[ $(sql postgres "select count(*) from pg_stat_activity where application_name = 'holder' and wait_event = 'PgSleep'") == 1 ]]; }
+release_table() {
+  sql postgres "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'holder'" >/dev/null
+  wait "$holder" 2>/dev/null || true
+}
+dump_waiting() { [[ $(sql postgres "select count(*) from pg_stat_activity where application_name = 'golfops backup' and wait_event_type = 'Lock'") == 1 ]]; }
+pg_dump_pid() { pgrep -f "^$PG_BIN/pg_dump " | head -1; }
+no_pg_dump() { [[ -z $(pg_dump_pid) ]]; }
+temporaries() { find "$HARNESS_TMP/backups/shop" -name '.*.tmp.*' | wc -l; }
+
+test_case "the password never reaches pg_dump's argv; it gets a 0600 passfile"
+hold_table
+"$GOLFOPS" backup >backup.out 2>backup.err &
+backup_pid=$!
+wait_for --pid "$backup_pid" "pg_dump waiting for the table lock" dump_waiting
+dump=$(pg_dump_pid)
+tr '\0' ' ' <"/proc/$dump/cmdline" >dump.cmdline
+grep -q "$PG_PASSWORD" dump.cmdline && fail "the password is in pg_dump's argv"
+grep -q "host='127.0.0.1'" dump.cmdline || fail "pg_dump's argv lacks the connection: $(cat dump.cmdline)"
+passfile=$(tr '\0' '\n' <"/proc/$dump/environ" | sed -n 's/^PGPASSFILE=//p')
+[[ -n $passfile && $(stat -c %a "$passfile") == 600 ]] || fail "no 0600 passfile ($passfile)"
+tr '\0' '\n' <"/proc/$dump/environ" | grep -q "PGPASSWORD" && fail "PGPASSWORD in pg_dump's environment"
+
+test_case "SIGINT during a backup: exit 130, pg_dump gone, no temporary file, nothing listed"
+before=$(backups_listed)
+signal_and_wait INT "$backup_pid" 130
+wait_for "pg_dump to be gone" no_pg_dump
+[[ $(temporaries) == 0 ]] || fail "temporary files left: $(find "$HARNESS_TMP/backups" -name '.*')"
+[[ $(backups_listed) == "$before" ]] || fail "an interrupted backup is listed"
+[[ -z $passfile || ! -e $passfile ]] || fail "the passfile outlived the backup"
+
+test_case "kill -9 during a backup: nothing listed, the lock released, the next backup cleans up and succeeds"
+"$GOLFOPS" backup >/dev/null 2>&1 &
+backup_pid=$!
+wait_for --pid "$backup_pid" "pg_dump waiting for the table lock" dump_waiting
+kill -9 "$backup_pid"
+wait "$backup_pid" 2>/dev/null || true
+release_table
+wait_for "the orphaned pg_dump to end" no_pg_dump
+[[ $(backups_listed) == "$before" ]] || fail "a killed backup is listed"
+run "$GOLFOPS" backup -v
+expect_status 0
+expect_stderr "left by a backup that did not finish"
+[[ $(temporaries) == 0 ]] || fail "temporary files left after the next backup"
+[[ $(backups_listed) == $((before + 1)) ]] || fail "the next backup is not listed"
+
+test_case "pg_dump killed halfway: the backup fails, nothing is listed, earlier backups untouched"
+before=$(backups_listed)
+sums=$(sha256sum "$HARNESS_TMP"/backups/shop/*.dump.zst)
+hold_table
+"$GOLFOPS" backup >backup.out 2>backup.err &
+backup_pid=$!
+wait_for --pid "$backup_pid" "pg_dump waiting for the table lock" dump_waiting
+kill -9 "$(pg_dump_pid)"
+set +e
+wait "$backup_pid"
+status=$?
+set -e
+release_table
+[[ $status == 1 ]] || fail "backup exited $status after pg_dump was killed"
+grep -q "pg_dump of shop was killed by signal 9; no backup was written, earlier backups are untouched" backup.err ||
+  fail "message: $(cat backup.err)"
+[[ $(backups_listed) == "$before" ]] || fail "a failed backup is listed"
+[[ $(sha256sum "$HARNESS_TMP"/backups/shop/*.dump.zst) == "$sums" ]] || fail "earlier backups changed"
+[[ $(temporaries) == 0 ]] || fail "temporary files left"
+
+test_case "a full disk: a clear error, nothing partial left"
+mkdir -p small
+mount -t tmpfs -o size=64k tmpfs small || fail "cannot mount a small tmpfs (the suite runs as root)"
+run env GOLFOPS_BACKUP_DIR="$HARNESS_TMP/small" "$GOLFOPS" backup
+umount_small() { umount "$HARNESS_TMP/small"; }
+on_cleanup umount_small
+expect_status 1
+expect_stderr "No space left on device"
+[[ $(find small -type f -name '*.zst*' | wc -l) == 0 ]] || fail "partial files on the full disk: $(ls -la small/shop)"
+
+test_case "SIGINT during a restore: exit 130, pg_restore gone, the scratch copy removed"
+hold_table shop_copy
+restore_waiting() { [[ $(sql postgres "select count(*) from pg_stat_activity where application_name = 'golfops restore' and wait_event_type = 'Lock'") -ge 1 ]]; }
+no_pg_restore() { [[ -z $(pgrep -f "^$PG_BIN/pg_restore ") ]]; }
+"$GOLFOPS" restore latest --target-db shop_copy --clean --yes --jobs 2 >restore.out 2>restore.err &
+restore_pid=$!
+wait_for --pid "$restore_pid" "pg_restore waiting for the table lock" restore_waiting
+signal_and_wait INT "$restore_pid" 130
+wait_for "pg_restore to be gone" no_pg_restore
+release_table
+[[ $(find "$HARNESS_TMP/backups" -name '.restore-*' | wc -l) == 0 ]] || fail "scratch copy left"
+grep -q "interrupted (SIGINT)" restore.err || fail "message: $(cat restore.err)"
+
+test_case "prune keeps what the policy says and the newest verified backup; --dry-run removes nothing"
+"$GOLFOPS" backup
+"$GOLFOPS" backup
+run "$GOLFOPS" backup prune --dry-run -o json
+expect_status 0
+expect_json '.dry_run == true'
+kept=$(jq '[.backups[] | select(.keep)] | length' "$RUN_OUT")
+total=$(jq '.backups | length' "$RUN_OUT")
+[[ $kept == 3 ]] || fail "expected 2 (keep_last) + the newest verified kept, got $kept"
+[[ $(backups_listed) == "$total" ]] || fail "--dry-run removed something"
+expect_json "[.backups[] | select(.id == \"$first\") | .reasons] == [[\"newest verified\"]]"
+run "$GOLFOPS" backup prune
+expect_status 4
+expect_stderr "pass --yes to confirm"
+run "$GOLFOPS" backup prune --yes
+expect_status 0
+[[ $(backups_listed) == 3 ]] || fail "prune left $(backups_listed)"
+[[ $(find "$HARNESS_TMP/backups/shop" -name '*.dump.zst' | wc -l) == 3 ]] || fail "archives left behind"
+run env GOLFOPS_BACKUP_KEEP_LAST=0 "$GOLFOPS" backup prune --yes
+expect_status 2
+expect_stderr "set a retention policy"
+
+test_case "bad input: one line naming the field, exit 2, nothing written"
+run "$GOLFOPS" backup --database ../etc
+expect_status 2
+expect_stderr "--database: '../etc' is not a database name"
+run "$GOLFOPS" restore latest --jobs 0
+expect_status 2
+run env GOLFOPS_BACKUP_COMPRESSION_LEVEL=30 "$GOLFOPS" backup
+expect_status 2
+expect_stderr "GOLFOPS_BACKUP_COMPRESSION_LEVEL: invalid value 30 (expected 1 to 19)"
+run "$GOLFOPS" restore nope
+expect_status 2
+expect_stderr "ID: no backup 'nope'"
+
+test_case "under cron (no terminal) a successful backup prints nothing; -o json still answers"
+run "$GOLFOPS" backup
+expect_status 0
+expect_no_stdout
+run "$GOLFOPS" backup --verbose
+expect_stdout "backup "
+
+finish
