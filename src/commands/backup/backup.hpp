@@ -2,6 +2,7 @@
 
 #include "commands/backup/retention.hpp"
 #include "core/context.hpp"
+#include "core/error.hpp"
 #include "core/output/report.hpp"
 
 #include <cstdint>
@@ -121,5 +122,15 @@ core::output::Report render(const PruneResult& result);
 core::output::Report render(const RestoreResult& result);
 
 void add_config_keys();
+
+// Prometheus textfile metrics for one database's backups, from the catalog
+// on disk (so a failed run keeps the last success's time) and this run's
+// error, if any; written atomically.
+std::string
+metrics_text(const BackupOptions& options, const std::string& database, const core::Error* error);
+void write_metrics_file(const std::filesystem::path& path,
+                        const BackupOptions& options,
+                        const std::string& database,
+                        const core::Error* error);
 
 } // namespace golfops::commands::backup

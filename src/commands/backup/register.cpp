@@ -1,10 +1,13 @@
 #include "commands/backup/backup.hpp"
 #include "commands/command.hpp"
+#include "core/checks/check.hpp"
 #include "core/error.hpp"
+#include "core/output/textfile.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 
@@ -23,7 +26,22 @@ struct Flags {
   bool create = false;
   bool clean = false;
   std::string jobs;
+  std::string metrics_file;
+  bool metrics_written = false; // by the run itself: the error exit leaves the file alone
 };
+
+// The metrics file's directory must exist: a typo is a usage error before
+// anything runs, not a lost file after a backup.
+std::filesystem::path require_metrics_file(const std::string& path) {
+  auto directory = std::filesystem::path(path).parent_path();
+  std::error_code error;
+  if (path.empty() || path.ends_with('/') ||
+      (!directory.empty() && !std::filesystem::is_directory(directory, error))) {
+    core::throw_usage(
+        fmt::format("--metrics-file: '{}' is not a file in an existing directory", path));
+  }
+  return path;
+}
 
 // A database name becomes a directory under backup.dir: no separators, no
 // "." or "..", nothing unprintable.
@@ -102,20 +120,75 @@ void add_dir(CLI::App* command, Flags& flags) {
 
 } // namespace
 
+core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
+                                       const core::config::Config& config);
+
 void register_backup(CLI::App& app, commands::Selected& selected) {
   add_config_keys();
-  core::config::add_validator([](const core::config::Config& config) { options_from(config); });
+  core::checks::register_probe(core::checks::CheckType::backup, probe_backup);
   auto flags = std::make_shared<Flags>();
-  auto wire = [&selected, flags](CLI::App* command, auto&& run) {
-    command->callback([&selected, flags, run, command] {
+  // With --metrics-file, a failure before the command runs (bad config) is
+  // written there too, so the textfile collector sees golfops failing.
+  selected.error_exits.push_back(
+      {[flags](const std::vector<std::string>& words) {
+         return !flags->metrics_written &&
+                std::find(words.begin(), words.end(), "backup") != words.end() &&
+                !core::output::metrics_file_in(words).empty();
+       },
+       [](const core::Error& error, const std::vector<std::string>& words, std::ostream&)
+           -> std::optional<int> {
+         try {
+           core::output::write_textfile(
+               core::output::metrics_file_in(words),
+               core::output::error_metric("golfops_backup_error",
+                                          "1 when the last golfops backup command failed.",
+                                          error));
+         } catch (const core::Error&) {
+         }
+         return std::nullopt;
+       }});
+  core::config::add_validator([](const core::config::Config& config) { options_from(config); });
+  // How a verb runs: under cron (silent on success without a terminal)
+  // and with --metrics-file (refreshed after the run, failed or not).
+  struct Wiring {
+    bool cron = false;
+    bool metrics = false;
+  };
+  auto wire = [&selected, flags](CLI::App* command, Wiring how, auto&& run) {
+    if (how.metrics) {
+      command->add_option("--metrics-file",
+                          flags->metrics_file,
+                          "Also write Prometheus metrics to PATH atomically (node_exporter's "
+                          "textfile collector): last success, duration, size, verified, error");
+    }
+    command->callback([&selected, flags, run, command, how] {
       if (!command->get_subcommands().empty()) {
         return; // a verb below this one was chosen
       }
       if (!flags->dir.empty()) {
         selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
       }
-      selected.run = [flags, run](commands::Invocation& invocation) {
-        return run(options_for(*flags, invocation), invocation);
+      selected.silent_unless_terminal = how.cron;
+      selected.run = [flags, run, how](commands::Invocation& invocation) {
+        auto options = options_for(*flags, invocation);
+        if (!how.metrics || flags->metrics_file.empty()) {
+          return run(options, invocation);
+        }
+        auto path = require_metrics_file(flags->metrics_file);
+        auto database = options.chosen_database();
+        try {
+          auto outcome = run(options, invocation);
+          write_metrics_file(path, options, database, nullptr);
+          return outcome;
+        } catch (const core::Error& error) {
+          try {
+            write_metrics_file(path, options, database, &error);
+            flags->metrics_written = true;
+          } catch (const core::Error&) {
+            // The error being reported matters more than the file.
+          }
+          throw;
+        }
       };
     });
   };
@@ -131,24 +204,16 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
                  "or -o json.\n\nEXAMPLES:\n  golfops backup\n  golfops backup --label "
                  "before-v2.3\n  golfops backup && golfops backup verify latest && golfops backup "
                  "prune --yes");
-  backup->callback([&selected, flags, backup] {
-    if (!backup->get_subcommands().empty()) {
-      return;
-    }
-    if (!flags->dir.empty()) {
-      selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
-    }
-    selected.silent_unless_terminal = true;
-    selected.run = [flags](commands::Invocation& invocation) {
-      return commands::Outcome{
-          render(run_backup(options_for(*flags, invocation), invocation.context))};
-    };
-  });
+  wire(backup,
+       {.cron = true, .metrics = true},
+       [](BackupOptions options, commands::Invocation& invocation) {
+         return commands::Outcome{render(run_backup(options, invocation.context))};
+       });
 
   auto* list = backup->add_subcommand("list", "Backups, newest first: size, age, verified");
   add_dir(list, *flags);
   list->add_option("--database", flags->database, "Only this database's backups (default: all)");
-  wire(list, [](BackupOptions options, commands::Invocation& invocation) {
+  wire(list, {}, [](BackupOptions options, commands::Invocation& invocation) {
     auto result = run_list(options, invocation.context);
     return commands::Outcome{render(result)};
   });
@@ -164,7 +229,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
                    "Also restore into a throwaway database and compare every table's rows");
   verify->footer("EXAMPLES:\n  golfops backup verify\n  golfops backup verify 20261125T0300 "
                  "--restore-test");
-  wire(verify, [](BackupOptions options, commands::Invocation& invocation) {
+  wire(verify, {.metrics = true}, [](BackupOptions options, commands::Invocation& invocation) {
     return verify_outcome(run_verify(options, invocation.context));
   });
 
@@ -177,9 +242,11 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   prune->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
   prune->footer("The newest verified backup is always kept.\n\nEXAMPLES:\n  golfops backup prune "
                 "--dry-run\n  golfops backup prune --yes");
-  wire(prune, [](BackupOptions options, commands::Invocation& invocation) {
-    return commands::Outcome{render(run_prune(options, invocation.context))};
-  });
+  wire(prune,
+       {.cron = true, .metrics = true},
+       [](BackupOptions options, commands::Invocation& invocation) {
+         return commands::Outcome{render(run_prune(options, invocation.context))};
+       });
 
   auto* restore = app.add_subcommand(
       "restore", "Restore a backup into a database (checksum first, parallel pg_restore)");
@@ -197,7 +264,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   restore->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
   restore->footer("EXAMPLES:\n  golfops restore latest --target-db golf_restore --create\n  "
                   "golfops restore 20261125T030001Z-1a2b3c4d --target-db golf --clean --yes");
-  wire(restore, [](BackupOptions options, commands::Invocation& invocation) {
+  wire(restore, {}, [](BackupOptions options, commands::Invocation& invocation) {
     return restore_outcome(run_restore(options, invocation.context));
   });
 }

@@ -2,7 +2,7 @@
 #include "commands/health/health.hpp"
 #include "core/cancel.hpp"
 #include "core/checks/check.hpp"
-#include "core/fs.hpp"
+#include "core/output/textfile.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
@@ -32,42 +32,12 @@ struct Flags {
   std::string wait_timeout = "2m";
 };
 
-// The --metrics-file value on the command line ("--metrics-file P" or
-// "--metrics-file=P"), or empty.
-std::string metrics_file_in(const std::vector<std::string>& words) {
-  for (std::size_t index = 0; index < words.size(); ++index) {
-    if (words[index] == "--metrics-file" && index + 1 < words.size()) {
-      return words[index + 1];
-    }
-    if (words[index].starts_with("--metrics-file=")) {
-      return words[index].substr(15);
-    }
-  }
-  return {};
-}
-
-// Prometheus textfile-collector output, replaced atomically: a scrape sees
-// the previous run or this one, never a half-written file.
-void write_metrics(const std::string& path, const std::string& metrics) {
-  core::atomic_write(path, core::redact(metrics), 0644);
-}
-
-void write_error_metrics(const std::string& path, const core::Error& error) {
-  auto reason = error.failure() != core::Failure::none
-                    ? std::string(core::to_string(error.failure()))
-                : error.code() == core::ExitCode::usage ? std::string("usage")
-                                                        : std::string("failed");
-  write_metrics(path,
-                fmt::format("# HELP golfops_health_error 1 when golfops itself could not run "
-                            "the checks.\n# TYPE golfops_health_error gauge\n"
-                            "golfops_health_error{{reason=\"{}\"}} 1\n",
-                            reason));
-}
+constexpr std::string_view k_error_metric = "golfops_health_error";
+constexpr std::string_view k_error_help = "1 when golfops itself could not run the checks.";
 
 std::string success_metrics(const core::output::Report& report) {
   return report.alternates.at(std::string(k_prometheus)) +
-         "# HELP golfops_health_error 1 when golfops itself could not run the checks.\n"
-         "# TYPE golfops_health_error gauge\ngolfops_health_error 0\n";
+         core::output::ok_metric(k_error_metric, k_error_help);
 }
 
 // An interval that would poll in a tight loop is refused, naming the flag.
@@ -167,21 +137,22 @@ void register_health(CLI::App& app, commands::Selected& selected) {
   // With --metrics-file, a golfops failure (bad config, cannot start) is
   // written to the file, so the textfile collector sees it instead of stale
   // or missing values.
-  selected.error_exits.push_back({[](const std::vector<std::string>& words) {
-                                    return std::find(words.begin(), words.end(), "health") !=
-                                               words.end() &&
-                                           !metrics_file_in(words).empty();
-                                  },
-                                  [](const core::Error& error,
-                                     const std::vector<std::string>& words,
-                                     std::ostream&) -> std::optional<int> {
-                                    try {
-                                      write_error_metrics(metrics_file_in(words), error);
-                                    } catch (const core::Error&) {
-                                      // The error being reported matters more than the file.
-                                    }
-                                    return std::nullopt;
-                                  }});
+  selected.error_exits.push_back(
+      {[](const std::vector<std::string>& words) {
+         return std::find(words.begin(), words.end(), "health") != words.end() &&
+                !core::output::metrics_file_in(words).empty();
+       },
+       [](const core::Error& error, const std::vector<std::string>& words, std::ostream&)
+           -> std::optional<int> {
+         try {
+           core::output::write_textfile(
+               core::output::metrics_file_in(words),
+               core::output::error_metric(k_error_metric, k_error_help, error));
+         } catch (const core::Error&) {
+           // The error being reported matters more than the file.
+         }
+         return std::nullopt;
+       }});
   auto flags = std::make_shared<Flags>();
   auto* command = app.add_subcommand(
       "health", "Probe every configured dependency at once: PostgreSQL, Redis, HTTP, TCP, disk");
@@ -225,7 +196,7 @@ void register_health(CLI::App& app, commands::Selected& selected) {
         while (true) { // until SIGINT: Cancelled ends the sleep and the command
           auto report = render(run_checks(checks, invocation.context));
           if (!flags->metrics_file.empty()) {
-            write_metrics(flags->metrics_file, success_metrics(report));
+            core::output::write_textfile(flags->metrics_file, success_metrics(report));
           }
           invocation.show(report);
           core::Cancellation::process().sleep_for(interval);
@@ -234,7 +205,7 @@ void register_health(CLI::App& app, commands::Selected& selected) {
       auto result = run_health(options, invocation.context);
       commands::Outcome outcome{render(result), exit_code(result)};
       if (!flags->metrics_file.empty()) {
-        write_metrics(flags->metrics_file, success_metrics(outcome.report));
+        core::output::write_textfile(flags->metrics_file, success_metrics(outcome.report));
       }
       if (flags->nagios) {
         auto line = nagios(result);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <future>
+#include <map>
 #include <sys/statvfs.h>
 
 namespace golfops::core::checks {
@@ -22,14 +23,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::array<std::pair<std::string_view, CheckType>, 6> k_types{{
+constexpr std::array<std::pair<std::string_view, CheckType>, 7> k_types{{
     {"postgres", CheckType::postgres},
     {"redis", CheckType::redis},
     {"http", CheckType::http},
     {"tcp", CheckType::tcp},
     {"tls", CheckType::tls},
     {"disk", CheckType::disk},
+    {"backup", CheckType::backup},
 }};
+
+std::map<CheckType, Probe>& registered_probes() {
+  static std::map<CheckType, Probe> k_probes;
+  return k_probes;
+}
 
 double milliseconds_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -334,7 +341,7 @@ std::vector<config::KeySpec> check_keys() {
       {.name = "type",
        .type = ValueType::choice,
        .description = "what to probe",
-       .choices = {"postgres", "redis", "http", "tcp", "tls", "disk"}},
+       .choices = {"postgres", "redis", "http", "tcp", "tls", "disk", "backup"}},
       {.name = "severity",
        .type = ValueType::choice,
        .default_value = "critical",
@@ -350,7 +357,14 @@ std::vector<config::KeySpec> check_keys() {
            "postgres/redis/http target (postgres, redis: default database.url / redis.url)",
        .secret_parts = true},
       {.name = "address", .description = "tcp, tls: host:port"},
-      {.name = "path", .type = ValueType::path, .description = "disk: a path on the filesystem"},
+      {.name = "path",
+       .type = ValueType::path,
+       .description = "disk: a path on the filesystem; backup: the backup directory (default "
+                      "backup.dir)"},
+      {.name = "database", .description = "backup: whose backups (default: database.url's)"},
+      {.name = "max_age",
+       .type = ValueType::duration,
+       .description = "backup: the newest verified backup must be younger"},
       {.name = "min_free",
        .description = "disk: least free space, a size (10GiB) or a percentage (10%)"},
       {.name = "query", .description = "postgres: a query to run instead of SELECT 1"},
@@ -455,11 +469,11 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
   spec.origin = entry.origin;
   auto type = parse_check_type(entry.text("type"));
   if (!type) {
-    throw_usage(fmt::format("{}: {} (expected one of postgres, redis, http, tcp, tls, disk)",
-                            field("type"),
-                            entry.text("type").empty()
-                                ? std::string("missing")
-                                : "invalid value '" + entry.text("type") + "'"));
+    throw_usage(
+        fmt::format("{}: {} (expected one of postgres, redis, http, tcp, tls, disk, backup)",
+                    field("type"),
+                    entry.text("type").empty() ? std::string("missing")
+                                               : "invalid value '" + entry.text("type") + "'"));
   }
   spec.type = *type;
   spec.name = entry.text("name").empty() ? std::string(to_string(spec.type)) : entry.text("name");
@@ -471,6 +485,10 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
   spec.url = entry.text("url");
   spec.address = entry.text("address");
   spec.path = entry.text("path");
+  spec.database = entry.text("database");
+  if (entry.is_set("max_age")) {
+    spec.max_age = parse_duration(entry.text("max_age"), field("max_age"));
+  }
   spec.min_free = entry.text("min_free");
   spec.query = entry.text("query");
   if (entry.is_set("expect")) {
@@ -530,6 +548,9 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
   case CheckType::disk:
     require(!spec.path.empty(), "path");
     break;
+  case CheckType::backup:
+    require(spec.max_age.has_value(), "max_age");
+    break;
   case CheckType::postgres:
     if (!spec.url.empty()) {
       pg::parse_conninfo(spec.url, field("url"));
@@ -542,6 +563,10 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
     break;
   }
   return spec;
+}
+
+void register_probe(CheckType type, Probe probe) {
+  registered_probes()[type] = std::move(probe);
 }
 
 CheckResult run_check(const CheckSpec& spec, const config::Config& config) {
@@ -574,6 +599,13 @@ CheckResult run_check(const CheckSpec& spec, const config::Config& config) {
     break;
   case CheckType::disk:
     result = probe_disk(spec);
+    break;
+  case CheckType::backup:
+    if (auto probe = registered_probes().find(spec.type); probe != registered_probes().end()) {
+      result = probe->second(spec, config);
+    } else {
+      fail(result, Reason::query, "no backup probe registered");
+    }
     break;
   }
   if (result.ok && spec.max_latency &&

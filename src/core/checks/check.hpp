@@ -7,6 +7,7 @@
 #include "core/http/client.hpp"
 #include "core/units.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,7 @@
 namespace golfops::core::checks {
 
 // What a check probes. health runs every kind; verify runs the same probes.
-enum class CheckType { postgres, redis, http, tcp, tls, disk };
+enum class CheckType { postgres, redis, http, tcp, tls, disk, backup };
 
 std::string_view to_string(CheckType type);
 std::optional<CheckType> parse_check_type(std::string_view name);
@@ -26,11 +27,13 @@ struct CheckSpec {
   CheckType type = CheckType::http;
   bool critical = true;
   Milliseconds timeout{5000};
-  std::string url;      // postgres, redis, http
-  std::string address;  // tcp, tls: host:port
-  std::string path;     // disk
-  std::string min_free; // disk: "10GiB" or "10%"
-  std::string query;    // postgres
+  std::string url;                     // postgres, redis, http
+  std::string address;                 // tcp, tls: host:port
+  std::string path;                    // disk; backup: the backup directory (default backup.dir)
+  std::string database;                // backup: whose backups (default database.url's)
+  std::optional<Milliseconds> max_age; // backup: the newest verified one is younger
+  std::string min_free;                // disk: "10GiB" or "10%"
+  std::string query;                   // postgres
   std::optional<std::string> expect;
   std::optional<Milliseconds> max_replication_lag;
   std::optional<long> max_memory_percent;
@@ -82,6 +85,11 @@ struct CheckResult {
   std::string message = {};     // what was expected and what was seen, or details when ok
   std::vector<Measurement> measurements = {};
 };
+
+// A probe a command family implements (backup knows its own catalog),
+// registered when the family registers; run_check dispatches to it.
+using Probe = std::function<CheckResult(const CheckSpec&, const config::Config&)>;
+void register_probe(CheckType type, Probe probe);
 
 // Runs one probe, bounded by spec.timeout (connecting, resolving and every
 // query included). Failures are results, typed by reason; only Cancelled

@@ -32,6 +32,8 @@ std::string_view to_string(Reason reason) {
     return "query";
   case Reason::space:
     return "space";
+  case Reason::stale:
+    return "stale";
   }
   return "";
 }

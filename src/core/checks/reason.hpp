@@ -23,6 +23,7 @@ enum class Reason {
   certificate, // expires too soon
   query,       // a query or command answered wrongly (postgres, redis)
   space,       // disk
+  stale,       // backup: no verified backup, or the newest is too old
 };
 
 // "dns", "connect", ...; "" for none.
