@@ -259,6 +259,48 @@ run "$GOLFOPS" restore nope
 expect_status 2
 expect_stderr "ID: no backup 'nope'"
 
+test_case "--metrics-file: written atomically from the catalog; a failure keeps the last success's time"
+run "$GOLFOPS" backup --metrics-file "$HARNESS_TMP/backup.prom"
+expect_status 0
+grep -q '^golfops_backup_error{database="shop"} 0$' backup.prom || fail "no error gauge at 0: $(cat backup.prom)"
+success=$(sed -n 's/^golfops_backup_last_success_timestamp_seconds{database="shop"} //p' backup.prom)
+[[ -n $success ]] || fail "no last success: $(cat backup.prom)"
+[[ $(stat -c %a backup.prom) == 644 ]] || fail "metrics file mode $(stat -c %a backup.prom)"
+grep -q '^golfops_backup_last_verified{database="shop"} 0$' backup.prom || fail "the new backup is not verified yet"
+run "$GOLFOPS" backup verify --metrics-file "$HARNESS_TMP/backup.prom"
+grep -q '^golfops_backup_last_verified{database="shop"} 1$' backup.prom || fail "verify did not refresh the metrics"
+# The server refuses: the error is written, the last success stays.
+run env GOLFOPS_DATABASE_URL="postgres://golfops@127.0.0.1:$PG_PORT/shop?password=wrong" "$GOLFOPS" backup --metrics-file "$HARNESS_TMP/backup.prom"
+expect_status 3
+grep -q '^golfops_backup_error{database="shop",reason="auth"} 1$' backup.prom || fail "no auth error: $(cat backup.prom)"
+grep -q "^golfops_backup_last_success_timestamp_seconds{database=\"shop\"} $success$" backup.prom || fail "the last success was lost"
+grep -q wrong backup.prom && fail "the password reached the metrics file"
+# Bad config before anything runs: the file says golfops failed.
+run env GOLFOPS_BACKUP_JOBS=0 "$GOLFOPS" backup --metrics-file "$HARNESS_TMP/backup.prom"
+expect_status 2
+grep -q '^golfops_backup_error{reason="usage"} 1$' backup.prom || fail "no usage error: $(cat backup.prom)"
+
+test_case "health's backup check: the newest verified backup is younger than max_age"
+cat >health.toml <<TOML
+$(cat golfops.toml)
+[[health.check]]
+type = "backup"
+max_age = "1h"
+[[health.check]]
+name = "ancient"
+type = "backup"
+max_age = "100ms"
+TOML
+sleep 1.1
+run env GOLFOPS_CONFIG="$HARNESS_TMP/health.toml" "$GOLFOPS" health -o json
+expect_status 1
+expect_json '[.checks[] | select(.name == "backup") | .status] == ["pass"]'
+expect_json '[.checks[] | select(.name == "ancient") | .reason] == ["stale"]'
+run env GOLFOPS_CONFIG="$HARNESS_TMP/health.toml" "$GOLFOPS" health -o prometheus
+expect_stdout 'golfops_health_backup_age_seconds{check="backup",type="backup"}'
+run env GOLFOPS_CONFIG="$HARNESS_TMP/health.toml" GOLFOPS_BACKUP_DIR="$HARNESS_TMP/empty" "$GOLFOPS" health -o json
+expect_json '[.checks[] | select(.name == "backup") | .message] == ["no backups of shop in '"$HARNESS_TMP"'/empty/shop"]'
+
 test_case "under cron (no terminal) a successful backup prints nothing; -o json still answers"
 run "$GOLFOPS" backup
 expect_status 0

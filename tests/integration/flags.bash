@@ -34,7 +34,7 @@ declare -A bad=(
   ["*	--body"]="{}"
   ["*	--expect-status"]="700"
   ["*	--condition"]="$.status = ok"
-  ["health	--metrics-file"]="/no/such/dir/golfops.prom"
+  ["*	--metrics-file"]="/no/such/dir/golfops.prom"
   ["*	--dir"]="$HARNESS_TMP/a-file"
   ["*	--lock-timeout"]="later"
   ["*	--ddl-lock-timeout"]="later"

@@ -326,7 +326,7 @@ TEST_CASE("config: arrays of tables ([[health.check]])") {
     auto config = load(options_in(dir));
     CHECK(has_problem(config,
                       "health.check[1].type: invalid value 'smtp' (expected one of: "
-                      "postgres, redis, http, tcp, tls, disk)"));
+                      "postgres, redis, http, tcp, tls, disk, backup)"));
     CHECK(has_problem(config,
                       "golfops.toml:6: unknown key 'health.check[2].timout' (did you mean "
                       "'timeout'?)"));

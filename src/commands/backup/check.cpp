@@ -10,12 +10,17 @@
 namespace golfops::commands::backup {
 namespace {
 
-std::optional<std::time_t> parse_utc(const std::string& text) {
+// Seconds since `timestamp` (ISO 8601 UTC, milliseconds kept).
+double seconds_since(const std::string& timestamp) {
   std::tm parts{};
-  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr) {
-    return std::nullopt;
+  const char* rest = strptime(timestamp.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
+  if (rest == nullptr) {
+    return 0;
   }
-  return timegm(&parts);
+  double then =
+      static_cast<double>(timegm(&parts)) + (*rest == '.' ? std::strtod(rest, nullptr) : 0.0);
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+  return now.count() - then;
 }
 
 } // namespace
@@ -52,7 +57,7 @@ core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
     return finish(false, Reason::query, error.what());
   }
   result.target = (options.dir / database).string();
-  auto max_age = std::chrono::duration_cast<std::chrono::seconds>(*spec.max_age).count();
+  auto max_age = std::chrono::duration<double>(*spec.max_age).count();
   const Manifest* verified = nullptr;
   auto backups = list_backups(options, database);
   for (const auto& manifest : backups) {
@@ -72,15 +77,13 @@ core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
                                     database,
                                     backups.front().id));
   }
-  auto finished = parse_utc(verified->finished_at);
-  auto age = finished ? std::time(nullptr) - *finished : 0;
-  result.measurements.push_back(
-      {"backup_age_seconds", static_cast<double>(age), "s", static_cast<double>(max_age)});
+  auto age = seconds_since(verified->finished_at);
+  result.measurements.push_back({"backup_age_seconds", age, "s", max_age});
   result.measurements.push_back(
       {"backup_bytes", static_cast<double>(verified->bytes_out), "B", std::nullopt});
   auto described = fmt::format("newest verified backup {} is {} old",
                                verified->id,
-                               core::format_duration(std::chrono::seconds(age)));
+                               core::format_duration(std::chrono::seconds(static_cast<long>(age))));
   if (age > max_age) {
     return finish(
         false,
