@@ -301,6 +301,24 @@ expect_stdout 'golfops_health_backup_age_seconds{check="backup",type="backup"}'
 run env GOLFOPS_CONFIG="$HARNESS_TMP/health.toml" GOLFOPS_BACKUP_DIR="$HARNESS_TMP/empty" "$GOLFOPS" health -o json
 expect_json '[.checks[] | select(.name == "backup") | .message] == ["no backups of shop in '"$HARNESS_TMP"'/empty/shop"]'
 
+test_case "the systemd units are valid and run golfops' own verbs"
+units="$HARNESS_TMP/units"
+mkdir -p "$units"
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+for unit in golfops-backup.service golfops-backup.timer; do
+  sed "s|/usr/bin/golfops|$GOLFOPS|" "$repo/packaging/systemd/$unit" >"$units/$unit"
+done
+run systemd-analyze verify --man=no "$units/golfops-backup.service" "$units/golfops-backup.timer"
+expect_status 0
+# The chain the service runs (backup, verify, prune) works as written.
+while IFS= read -r line; do
+  line=${line#ExecStart=/usr/bin/golfops }
+  read -r -a words <<<"${line//\/var\/lib\/prometheus\/node-exporter/$HARNESS_TMP}"
+  run "$GOLFOPS" "${words[@]}"
+  expect_status 0
+done < <(grep '^ExecStart=' "$repo/packaging/systemd/golfops-backup.service")
+grep -q '^golfops_backup_last_verified{database="shop"} 1$' golfops_backup.prom || fail "the chain did not leave a verified backup: $(cat golfops_backup.prom)"
+
 test_case "under cron (no terminal) a successful backup prints nothing; -o json still answers"
 run "$GOLFOPS" backup
 expect_status 0
