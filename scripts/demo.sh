@@ -43,5 +43,16 @@ step golfops migrate history
 "$golfops" migrate history
 step "golfops migrate status --exit-code && echo up to date"
 "$golfops" migrate status --exit-code && echo "up to date"
+backups=$(dirname "$config")/backups
+step "golfops backup --dir $backups --label demo -o json   # pg_dump + zstd, checksummed; silent under cron"
+"$golfops" backup --dir "$backups" --label demo -o json | /usr/bin/python3 -c 'import json,sys; m=json.load(sys.stdin); print(json.dumps({k: m[k] for k in ("id", "database", "bytes_in", "bytes_out", "duration_ms", "sha256", "tables")}, indent=2))'
+step "golfops backup list --dir $backups"
+"$golfops" backup list --dir "$backups"
+step "golfops backup verify --dir $backups --restore-test   # checksum, whole archive, real restore"
+"$golfops" backup verify --dir "$backups" --restore-test
+step "golfops restore latest --dir $backups --target-db golf_restored --create --clean --yes"
+"$golfops" restore latest --dir "$backups" --target-db golf_restored --create --clean --yes
+step "golfops backup prune --dir $backups --dry-run   # retention: [backup] keep_daily/weekly/monthly"
+"$golfops" backup prune --dir "$backups" --dry-run
 printf '\nThe servers keep running. Try:\n  export GOLFOPS_CONFIG=%s\n  %s health\n  %s dev down --purge --yes\n' \
   "$config" "$golfops" "$golfops"
