@@ -258,6 +258,20 @@ void Stream::wait(bool for_write, Deadline deadline, std::string_view what) {
   }
 }
 
+std::string Stream::local_ip() const {
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (::getsockname(m_fd.get(), reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+    return "";
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* address =
+      local.ss_family == AF_INET6
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr);
+  return ::inet_ntop(local.ss_family, address, text, sizeof text) != nullptr ? text : "";
+}
+
 void Stream::write_all(std::string_view data, Deadline deadline) {
   while (!data.empty()) {
     long written = 0;

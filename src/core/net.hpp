@@ -71,6 +71,10 @@ public:
   // Reads what is available (at least one byte); throws NetError at EOF or deadline.
   std::size_t read_some(char* buffer, std::size_t size, Deadline deadline);
 
+  // The local IP address of the connection ("10.0.0.5", "::1"): where the
+  // peer can reach this host back.
+  std::string local_ip() const;
+
   // TLS: when the peer's certificate stops being valid (notAfter).
   std::optional<std::time_t> certificate_not_after() const;
 

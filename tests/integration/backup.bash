@@ -4,6 +4,7 @@
 # leave a backup that looks good, and the password never reaches argv.
 source "$(dirname "$0")/harness.bash"
 start_postgres
+start_redis
 cd "$HARNESS_TMP"
 printf '%s\n' "$PG_PASSWORD" >pg.password
 chmod 600 pg.password
@@ -13,6 +14,8 @@ cat >golfops.toml <<TOML
 [database]
 url = "postgres://golfops@127.0.0.1:$PG_PORT/shop"
 password_file = "$HARNESS_TMP/pg.password"
+[redis]
+url = "redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
 [backup]
 dir = "$HARNESS_TMP/backups"
 keep_daily = 0
@@ -318,6 +321,54 @@ while IFS= read -r line; do
   expect_status 0
 done < <(grep '^ExecStart=' "$repo/packaging/systemd/golfops-backup.service")
 grep -q '^golfops_backup_last_verified{database="shop"} 1$' golfops_backup.prom || fail "the chain did not leave a verified backup: $(cat golfops_backup.prom)"
+
+rcli() { redis-cli -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" "$@"; }
+
+test_case "backup --redis: an RDB taken over the replication protocol, checksummed and CRC-checked"
+for i in $(seq 1 3000); do echo "SET key:$i value-$i"; done | rcli >/dev/null
+rcli HSET profile name golfer handicap 12 >/dev/null
+rcli -n 3 SET elsewhere 1 >/dev/null
+run "$GOLFOPS" backup --redis -o json
+expect_status 0
+expect_json '.database == "redis" and (.file | endswith(".rdb.zst"))'
+expect_json '[.tables[] | {name, estimate}] == [{"name": "db0", "estimate": 3001}, {"name": "db3", "estimate": 1}]'
+redis_backup=$(jq -r .id "$RUN_OUT")
+redis_file=$(jq -r .path "$RUN_OUT")
+[[ $(stat -c %a "$redis_file") == 600 ]] || fail "RDB backup mode $(stat -c %a "$redis_file")"
+zstd -dc "$redis_file" | head -c 5 | grep -q REDIS || fail "not an RDB inside"
+run "$GOLFOPS" backup verify --database redis
+expect_status 0
+run "$GOLFOPS" restore "$redis_backup"
+expect_status 2
+expect_stderr "is a Redis backup: restore it with golfops restore --redis"
+
+test_case "restore --redis: refused without --yes; then every key replaced, the server a master again"
+rcli FLUSHALL >/dev/null
+rcli SET newer 1 >/dev/null
+run "$GOLFOPS" restore --redis
+expect_status 4
+expect_stderr "every one of the 1 keys there now is replaced"
+[[ $(rcli DBSIZE) == 1 ]] || fail "the refused restore changed Redis"
+run "$GOLFOPS" restore --redis --yes -o json
+expect_status 0
+[[ $(rcli DBSIZE) == 3001 ]] || fail "db0 has $(rcli DBSIZE) keys after the restore"
+[[ $(rcli GET key:1234) == value-1234 ]] || fail "key:1234 not restored"
+[[ $(rcli HGET profile handicap) == 12 ]] || fail "hash not restored"
+[[ $(rcli -n 3 GET elsewhere) == 1 ]] || fail "db3 not restored"
+[[ -z $(rcli GET newer) ]] || fail "a key the backup did not hold survived"
+rcli INFO replication | grep -q '^role:master' || fail "Redis was left a replica"
+expect_json '[.tables[] | .restored] == [3001, 1]'
+
+test_case "a damaged Redis backup: verify exits 1, restore --redis refuses and changes nothing"
+size=$(stat -c %s "$redis_file")
+printf '\x00' | dd of="$redis_file" bs=1 seek=$((size / 2)) conv=notrunc status=none
+run "$GOLFOPS" backup verify --database redis
+expect_status 1
+rcli SET marker kept >/dev/null
+run "$GOLFOPS" restore --redis --yes
+expect_status 1
+expect_stderr "is damaged"
+[[ $(rcli GET marker) == kept ]] || fail "a damaged backup changed Redis"
 
 test_case "under cron (no terminal) a successful backup prints nothing; -o json still answers"
 run "$GOLFOPS" backup

@@ -1,4 +1,5 @@
 #include "commands/backup/archive_scan.hpp"
+#include "commands/backup/rdb.hpp"
 #include "commands/backup/retention.hpp"
 #include "core/fs.hpp"
 
@@ -125,4 +126,34 @@ TEST_CASE("backup::apply_retention never drops the newest verified backup") {
   CHECK(kept(apply_retention(backups, {.last = 1})) == std::vector<std::string>{"new"});
   // An empty policy keeps everything.
   CHECK(kept(apply_retention(backups, {})).size() == 3);
+}
+
+TEST_CASE("backup::crc64 is Redis's CRC-64 (Jones)") {
+  // redis/src/crc64.c's own test vector.
+  CHECK(crc64(0, "123456789") == 0xe9c6d914c4b8d9caULL);
+}
+
+TEST_CASE("backup::RdbChecker accepts a whole RDB and refuses a damaged one") {
+  std::string body = std::string("REDIS0011") + "\xfa\x09redis-ver\x05" + "7.0.15" + "\xff";
+  auto crc = crc64(0, body);
+  std::string rdb = body;
+  for (int index = 0; index < 8; ++index) {
+    rdb += static_cast<char>((crc >> (8 * index)) & 0xff);
+  }
+  for (std::size_t piece : {std::size_t{1}, std::size_t{5}, rdb.size()}) {
+    RdbChecker checker;
+    for (std::size_t at = 0; at < rdb.size(); at += piece) {
+      checker.feed(std::string_view(rdb).substr(at, piece));
+    }
+    CHECK(checker.finish() == "");
+    CHECK(checker.version() == "0011");
+  }
+  auto flipped = rdb;
+  flipped[12] ^= 0x20;
+  RdbChecker damaged;
+  damaged.feed(flipped);
+  CHECK(damaged.finish().find("CRC-64") != std::string::npos);
+  RdbChecker truncated;
+  truncated.feed(std::string_view(rdb).substr(0, 12));
+  CHECK(truncated.finish() == "the RDB file is truncated");
 }

@@ -28,6 +28,7 @@ struct BackupOptions {
   RetentionPolicy retention;
 
   std::string id = "latest"; // verify, restore: ID, a unique prefix, or latest
+  bool redis = false;        // backup --redis, restore --redis
   bool restore_test = false; // verify --restore-test
   bool dry_run = false;      // prune
   bool yes = false;          // prune, restore
@@ -110,10 +111,16 @@ struct RestoreResult {
 };
 
 BackupResult run_backup(const BackupOptions& options, core::Context& context);
+// backup --redis: an RDB snapshot of redis.url's server, taken over the
+// replication protocol, kept under <backup.dir>/redis/.
+BackupResult run_redis_backup(const BackupOptions& options, core::Context& context);
 ListResult run_list(const BackupOptions& options, core::Context& context);
 VerifyResult run_verify(const BackupOptions& options, core::Context& context);
 PruneResult run_prune(const BackupOptions& options, core::Context& context);
 RestoreResult run_restore(const BackupOptions& options, core::Context& context);
+// restore --redis: the target (redis.url) replicates the backup's RDB from
+// golfops, then becomes a master again; its keys are replaced.
+RestoreResult run_redis_restore(const BackupOptions& options, core::Context& context);
 
 core::output::Report render(const BackupResult& result);
 core::output::Report render(const ListResult& result);

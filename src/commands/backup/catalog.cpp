@@ -1,5 +1,6 @@
 #include "commands/backup/catalog.hpp"
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 
@@ -146,6 +147,34 @@ std::vector<Manifest> list_backups(const BackupOptions& options,
     return a.started_at != b.started_at ? a.started_at > b.started_at : a.id > b.id;
   });
   return found;
+}
+
+std::string new_backup_id(std::chrono::system_clock::time_point now) {
+  auto time = std::chrono::system_clock::to_time_t(now);
+  std::tm parts{};
+  gmtime_r(&time, &parts);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &parts);
+  return fmt::format("{}-{}", stamp, core::random_hex(4));
+}
+
+BackupSlot::BackupSlot(const BackupOptions& options,
+                       const std::string& name,
+                       core::Context& context)
+    : m_directory(database_dir(options, name)) {
+  std::filesystem::create_directories(m_directory);
+  std::filesystem::permissions(m_directory, std::filesystem::perms::owner_all);
+  m_lock.emplace(m_directory / ".lock", std::chrono::milliseconds(0));
+  // Under the lock no other backup of this name runs: a temporary file
+  // here is what a killed one (kill -9, power loss) left.
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(m_directory, error)) {
+    auto file = entry.path().filename().string();
+    if (file.starts_with(".") && file.find(".zst.tmp.") != std::string::npos) {
+      std::filesystem::remove(entry.path(), error);
+      context.log.info(fmt::format("removed {}, left by a backup that did not finish", file));
+    }
+  }
 }
 
 Manifest

@@ -1,8 +1,12 @@
 #pragma once
 
 #include "commands/backup/backup.hpp"
+#include "core/context.hpp"
+#include "core/fs.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +34,22 @@ std::vector<Manifest> list_backups(const BackupOptions& options,
 // Throws Error(usage) naming what exists when nothing or several match.
 Manifest
 find_backup(const BackupOptions& options, const std::string& database, const std::string& wanted);
+
+// "20261125T170102Z-1a2b3c4d": sorts by time, unique without coordination.
+std::string new_backup_id(std::chrono::system_clock::time_point now);
+
+// Where one backup is written: <dir>/<name>, created 0700, locked for the
+// backup's lifetime (a second backup of the same name exits 4 naming the
+// holder; the kernel drops the lock with a killed holder), and cleared of
+// the temporary files killed backups left.
+class BackupSlot {
+public:
+  BackupSlot(const BackupOptions& options, const std::string& name, core::Context& context);
+  const std::filesystem::path& directory() const { return m_directory; }
+
+private:
+  std::filesystem::path m_directory;
+  std::optional<core::FileLock> m_lock;
+};
 
 } // namespace golfops::commands::backup

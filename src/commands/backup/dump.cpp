@@ -20,16 +20,6 @@
 namespace golfops::commands::backup {
 namespace {
 
-// "20261125T170102Z-1a2b3c4d": sorts by time, unique without coordination.
-std::string new_id(std::chrono::system_clock::time_point now) {
-  auto time = std::chrono::system_clock::to_time_t(now);
-  std::tm parts{};
-  gmtime_r(&time, &parts);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &parts);
-  return fmt::format("{}-{}", stamp, core::random_hex(4));
-}
-
 int major_of(const std::string& version) {
   return std::stoi(version.substr(0, version.find('.')));
 }
@@ -83,19 +73,6 @@ std::string describe_exit(const core::Child::Exit& exit) {
   return tail.empty() ? how : fmt::format("{}: {}", how, tail);
 }
 
-// Temporary files of backups that were killed (kill -9, power loss): under
-// the lock no other backup of this database runs, so they are garbage.
-void remove_stale_temporaries(const std::filesystem::path& directory, core::Context& context) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
-    auto name = entry.path().filename().string();
-    if (name.starts_with(".") && name.find(".dump.zst.tmp.") != std::string::npos) {
-      std::filesystem::remove(entry.path(), error);
-      context.log.info(fmt::format("removed {}, left by a backup that did not finish", name));
-    }
-  }
-}
-
 } // namespace
 
 BackupResult run_backup(const BackupOptions& options, core::Context& context) {
@@ -109,17 +86,12 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
   manifest.server_version = client.server_version();
   auto tools = find_pg_tools(major_of(manifest.server_version), options.pg_bin_dir);
 
-  auto directory = database_dir(options, manifest.database);
-  std::filesystem::create_directories(directory);
-  std::filesystem::permissions(directory, std::filesystem::perms::owner_all);
-  // One backup of a database at a time (exit 4 naming the holder); the
-  // kernel drops the lock with a killed holder.
-  core::FileLock lock(directory / ".lock", std::chrono::milliseconds(0));
-  remove_stale_temporaries(directory, context);
+  BackupSlot slot(options, manifest.database, context);
+  const auto& directory = slot.directory();
 
   auto estimates = table_estimates(client);
   auto started = std::chrono::system_clock::now();
-  manifest.id = new_id(started);
+  manifest.id = new_backup_id(started);
   manifest.label = options.label;
   manifest.file = manifest.id + ".dump.zst";
   manifest.golfops_version = version::golfops_version();

@@ -27,6 +27,7 @@ struct Flags {
   bool clean = false;
   std::string jobs;
   std::string metrics_file;
+  bool redis = false;
   bool metrics_written = false; // by the run itself: the error exit leaves the file alone
 };
 
@@ -78,6 +79,13 @@ BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) 
                                   flags.id));
   }
   options.id = flags.id;
+  options.redis = flags.redis;
+  if (options.redis && !flags.database.empty()) {
+    core::throw_usage("--redis: not with --database (Redis backups live under <backup.dir>/redis)");
+  }
+  if (options.redis) {
+    options.database = "redis";
+  }
   options.restore_test = flags.restore_test;
   options.dry_run = flags.dry_run;
   options.yes = flags.yes;
@@ -200,6 +208,9 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   backup->add_option(
       "--database", flags->database, "Database to back up (default: database.url's)");
   backup->add_option("--label", flags->label, "A note kept in the manifest (e.g. pre-deploy)");
+  backup->add_flag("--redis",
+                   flags->redis,
+                   "Back up redis.url's Redis instead: an RDB snapshot taken as a replica would");
   backup->footer("Without a terminal (cron) a successful backup prints nothing unless --verbose "
                  "or -o json.\n\nEXAMPLES:\n  golfops backup\n  golfops backup --label "
                  "before-v2.3\n  golfops backup && golfops backup verify latest && golfops backup "
@@ -207,7 +218,9 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   wire(backup,
        {.cron = true, .metrics = true},
        [](BackupOptions options, commands::Invocation& invocation) {
-         return commands::Outcome{render(run_backup(options, invocation.context))};
+         return commands::Outcome{render(options.redis
+                                             ? run_redis_backup(options, invocation.context)
+                                             : run_backup(options, invocation.context))};
        });
 
   auto* list = backup->add_subcommand("list", "Backups, newest first: size, age, verified");
@@ -262,10 +275,14 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   restore->add_flag(
       "--clean", flags->clean, "Drop the backup's objects in the target first (asks)");
   restore->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
+  restore->add_flag("--redis",
+                    flags->redis,
+                    "Restore a Redis backup into redis.url's server (replaces every key; asks)");
   restore->footer("EXAMPLES:\n  golfops restore latest --target-db golf_restore --create\n  "
                   "golfops restore 20261125T030001Z-1a2b3c4d --target-db golf --clean --yes");
   wire(restore, {}, [](BackupOptions options, commands::Invocation& invocation) {
-    return restore_outcome(run_restore(options, invocation.context));
+    return restore_outcome(options.redis ? run_redis_restore(options, invocation.context)
+                                         : run_restore(options, invocation.context));
   });
 }
 

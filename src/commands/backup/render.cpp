@@ -90,7 +90,10 @@ core::output::Table rows_table(const std::vector<TableRows>& tables, bool restor
   }
   for (const auto& row : tables) {
     std::vector<core::output::Table::Cell> cells{{row.schema + "." + row.name},
-                                                 {row.rows ? std::to_string(*row.rows) : "?"}};
+                                                 {row.rows ? std::to_string(*row.rows)
+                                                  : row.estimate
+                                                      ? "~" + std::to_string(*row.estimate)
+                                                      : "?"}};
     if (restored) {
       bool same = !row.rows || row.restored == row.rows;
       cells.push_back(

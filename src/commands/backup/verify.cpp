@@ -2,6 +2,7 @@
 #include "commands/backup/backup.hpp"
 #include "commands/backup/catalog.hpp"
 #include "commands/backup/pg_tools.hpp"
+#include "commands/backup/rdb.hpp"
 #include "commands/backup/restore_archive.hpp"
 #include "commands/backup/transfer.hpp"
 #include "core/clock.hpp"
@@ -80,6 +81,27 @@ void check_archive(const BackupOptions& options,
   }
 }
 
+// A Redis backup: the file's SHA-256, then the RDB's header and CRC-64.
+void check_rdb(const BackupOptions& options,
+               const Manifest& manifest,
+               VerifyResult& result,
+               core::Context& context) {
+  RdbChecker checker;
+  core::Sink rdb = [&](std::string_view data) { checker.feed(data); };
+  Throughput throughput(context.progress, "verifying " + manifest.id);
+  auto read = read_backup(archive_path(options, manifest), &rdb, throughput);
+  if (read.sha256 != manifest.sha256) {
+    result.problems.push_back(fmt::format("SHA-256 of {} is {}, the manifest recorded {}",
+                                          manifest.file,
+                                          read.sha256,
+                                          manifest.sha256));
+  } else if (!read.archive_error.empty()) {
+    result.problems.push_back(fmt::format("{}: {}", manifest.file, read.archive_error));
+  } else if (auto problem = checker.finish(); !problem.empty()) {
+    result.problems.push_back(fmt::format("{}: {}", manifest.file, problem));
+  }
+}
+
 // Restores into a throwaway database, counts every table, drops it.
 void restore_test(const BackupOptions& options,
                   const Manifest& manifest,
@@ -115,7 +137,16 @@ VerifyResult run_verify(const BackupOptions& options, core::Context& context) {
   VerifyResult result;
   result.manifest = find_backup(options, options.chosen_database(), options.id);
   auto& manifest = result.manifest;
-  check_archive(options, manifest, result, context);
+  bool redis = manifest.file.ends_with(".rdb.zst");
+  if (redis && options.restore_test) {
+    core::throw_usage("--restore-test: not for a Redis backup (verify checks its SHA-256 and the "
+                      "RDB's own CRC-64)");
+  }
+  if (redis) {
+    check_rdb(options, manifest, result, context);
+  } else {
+    check_archive(options, manifest, result, context);
+  }
   if (result.problems.empty() && options.restore_test) {
     restore_test(options, manifest, result, context);
   }

@@ -215,6 +215,73 @@ std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
   return replies;
 }
 
+std::uint64_t Client::receive_snapshot(const std::function<void(std::string_view)>& sink,
+                                       Milliseconds idle) {
+  // Redis 7 sends only the RDB to an rdb-only replica; an older server
+  // refuses the option and the stream after the RDB is ignored anyway.
+  exchange({{"REPLCONF", "rdb-only", "1"}});
+  m_broken = true; // from here on the connection is a replication stream
+  std::array<char, 65536> buffer;
+  std::string pending;
+  try {
+    m_stream->write_all("SYNC\r\n", net::deadline_after(idle));
+    auto read_more = [&] {
+      auto count = m_stream->read_some(buffer.data(), buffer.size(), net::deadline_after(idle));
+      pending.append(buffer.data(), count);
+    };
+    // Newlines keep the link alive while the server saves; then "$<size>"
+    // (an RDB from disk) or "$EOF:<40-byte mark>" (diskless, ends with the mark).
+    std::string header;
+    while (true) {
+      while (!pending.empty() && pending.front() == '\n') {
+        pending.erase(0, 1);
+      }
+      auto end = pending.find("\r\n");
+      if (end != std::string::npos) {
+        header = pending.substr(0, end);
+        pending.erase(0, end + 2);
+        break;
+      }
+      read_more();
+    }
+    if (header.empty() || header.front() != '$') {
+      throw_failed(fmt::format("Redis at {} answered SYNC with '{}'", m_address, redact(header)));
+    }
+    std::uint64_t total = 0;
+    if (header.starts_with("$EOF:")) {
+      auto mark = header.substr(5);
+      // Hold back what could be the start of the mark.
+      while (true) {
+        auto found = pending.find(mark);
+        if (found != std::string::npos) {
+          sink(std::string_view(pending).substr(0, found));
+          return total + found;
+        }
+        if (pending.size() > mark.size()) {
+          auto safe = pending.size() - mark.size();
+          sink(std::string_view(pending).substr(0, safe));
+          total += safe;
+          pending.erase(0, safe);
+        }
+        read_more();
+      }
+    }
+    std::uint64_t size = std::stoull(header.substr(1));
+    while (total < size) {
+      if (pending.empty()) {
+        read_more();
+      }
+      auto take = std::min<std::uint64_t>(size - total, pending.size());
+      sink(std::string_view(pending).substr(0, take));
+      pending.erase(0, take);
+      total += take;
+    }
+    return total;
+  } catch (const net::NetError& error) {
+    throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()), error.failure());
+  }
+}
+
 Reply Client::command(const Command& command) {
   auto reply = std::move(exchange({command}).front());
   if (reply.is_error()) {

@@ -5,6 +5,7 @@
 #include "core/units.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,7 +83,19 @@ public:
              const std::vector<std::string>& keys,
              const std::vector<std::string>& arguments);
 
+  // Takes a snapshot as a replica does (REPLCONF rdb-only, then SYNC): the
+  // server writes an RDB (BGSAVE, or straight to the socket when its sync is
+  // diskless) and streams it; `sink` gets the RDB bytes as they arrive. Each
+  // wait ends after `idle` without a byte (the server sends a newline every
+  // second while it saves, so a big dataset does not time out). Returns the
+  // RDB's size. The connection carries the replication stream afterwards:
+  // it is never used again.
+  std::uint64_t receive_snapshot(const std::function<void(std::string_view)>& sink,
+                                 Milliseconds idle);
+
   const std::string& address() const { return m_address; }
+  // This host's IP address as the server sees the connection.
+  std::string local_ip() const { return m_stream->local_ip(); }
   // A connection that timed out or broke in the middle of a reply is never
   // used again: the next read would return the previous command's reply.
   bool broken() const { return m_broken; }

@@ -1,0 +1,295 @@
+#include "commands/backup/backup.hpp"
+#include "commands/backup/catalog.hpp"
+#include "commands/backup/restore_archive.hpp"
+#include "commands/backup/transfer.hpp"
+#include "core/cancel.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/fd.hpp"
+#include "core/redis/client.hpp"
+#include "core/strings.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace golfops::commands::backup {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string info_field(const std::string& info, std::string_view field) {
+  for (const auto& line : core::split(info, '\n')) {
+    if (line.starts_with(std::string(field) + ":")) {
+      auto value = line.substr(field.size() + 1);
+      while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {
+        value.pop_back();
+      }
+      return value;
+    }
+  }
+  return "";
+}
+
+std::uint64_t total_keys(const std::string& keyspace) {
+  std::uint64_t keys = 0;
+  for (const auto& line : core::split(keyspace, '\n')) {
+    if (auto at = line.find("keys="); line.starts_with("db") && at != std::string::npos) {
+      keys += std::stoull(line.substr(at + 5));
+    }
+  }
+  return keys;
+}
+
+// A one-shot replication master on this host: the target Redis connects to
+// it as a replica and receives the backup's RDB as its full sync. Redis
+// itself then flushes its data and loads the snapshot (atomically, from a
+// temporary file), which works for a server on another host and needs no
+// access to its disk or a restart.
+class SnapshotMaster {
+public:
+  explicit SnapshotMaster(const std::string& ip) {
+    bool v6 = ip.find(':') != std::string::npos;
+    m_listener = core::UniqueFd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_storage address{};
+    socklen_t length = 0;
+    if (v6) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+      in6->sin6_family = AF_INET6;
+      ::inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr);
+      length = sizeof *in6;
+    } else {
+      auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
+      in4->sin_family = AF_INET;
+      ::inet_pton(AF_INET, ip.c_str(), &in4->sin_addr);
+      length = sizeof *in4;
+    }
+    if (!m_listener ||
+        ::bind(m_listener.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(m_listener.get(), 1) != 0 ||
+        ::getsockname(m_listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      core::throw_failed(
+          fmt::format("cannot listen on {} for the restore: {}", ip, std::strerror(errno)));
+    }
+    m_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+                      : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+  }
+
+  int port() const { return m_port; }
+
+  // Waits for the replica, answers its handshake, and sends "+FULLRESYNC"
+  // and the RDB's size; the caller streams the RDB with send().
+  void accept_replica(std::uint64_t rdb_size, Clock::time_point deadline) {
+    std::vector<pollfd> waiting{pollfd{m_listener.get(), POLLIN, 0}};
+    if (core::poll_cancellable(waiting, core::milliseconds_until(deadline)) <= 0) {
+      core::throw_failed("the target Redis did not connect back to golfops for the restore (is "
+                         "this host reachable from it?)");
+    }
+    m_replica = core::UniqueFd(::accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!m_replica) {
+      core::throw_failed(fmt::format("accept: {}", std::strerror(errno)));
+    }
+    // PING, AUTH, REPLCONF ... are acknowledged; PSYNC/SYNC starts the transfer.
+    while (true) {
+      auto words = read_command(deadline);
+      if (words.empty()) {
+        continue;
+      }
+      auto verb = words.front();
+      for (auto& c : verb) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      if (verb == "PING") {
+        send("+PONG\r\n");
+      } else if (verb == "PSYNC" || verb == "SYNC") {
+        if (verb == "PSYNC") {
+          send(fmt::format("+FULLRESYNC {} 0\r\n", core::random_hex(20)));
+        }
+        send(fmt::format("${}\r\n", rdb_size));
+        return;
+      } else {
+        send("+OK\r\n");
+      }
+    }
+  }
+
+  void send(std::string_view data) {
+    while (!data.empty()) {
+      auto sent = ::send(m_replica.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
+        std::vector<pollfd> waiting{pollfd{m_replica.get(), POLLOUT, 0}};
+        if (core::poll_cancellable(waiting, 60000) == 0) {
+          core::throw_failed("the target Redis stopped reading the snapshot");
+        }
+        continue;
+      }
+      if (sent < 0) {
+        core::throw_failed(fmt::format("sending the snapshot: {}", std::strerror(errno)));
+      }
+      data.remove_prefix(static_cast<std::size_t>(sent));
+    }
+  }
+
+  // Reads and drops what the replica sends (REPLCONF ACK every second).
+  void drain() {
+    char buffer[4096];
+    while (::recv(m_replica.get(), buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
+    }
+  }
+
+private:
+  // One command from the replica: a RESP array of bulk strings, or an
+  // inline line.
+  std::vector<std::string> read_command(Clock::time_point deadline) {
+    while (true) {
+      if (auto words = parse(); words) {
+        return *words;
+      }
+      std::vector<pollfd> waiting{pollfd{m_replica.get(), POLLIN, 0}};
+      if (core::poll_cancellable(waiting, core::milliseconds_until(deadline)) <= 0) {
+        core::throw_failed("the target Redis stopped in the replication handshake");
+      }
+      char buffer[4096];
+      auto got = ::recv(m_replica.get(), buffer, sizeof buffer, 0);
+      if (got <= 0) {
+        core::throw_failed("the target Redis closed the replication link during the handshake");
+      }
+      m_pending.append(buffer, static_cast<std::size_t>(got));
+    }
+  }
+
+  std::optional<std::vector<std::string>> parse() {
+    auto line_end = m_pending.find("\r\n");
+    if (line_end == std::string::npos) {
+      return std::nullopt;
+    }
+    if (m_pending.front() != '*') {
+      auto line = m_pending.substr(0, line_end);
+      m_pending.erase(0, line_end + 2);
+      return core::split(line, ' ');
+    }
+    std::size_t at = line_end + 2;
+    auto count = std::stoul(m_pending.substr(1, line_end - 1));
+    std::vector<std::string> words;
+    for (std::size_t index = 0; index < count; ++index) {
+      auto end = m_pending.find("\r\n", at);
+      if (end == std::string::npos || m_pending[at] != '$') {
+        return std::nullopt;
+      }
+      auto length = std::stoul(m_pending.substr(at + 1, end - at - 1));
+      if (end + 2 + length + 2 > m_pending.size()) {
+        return std::nullopt;
+      }
+      words.push_back(m_pending.substr(end + 2, length));
+      at = end + 2 + length + 2;
+    }
+    m_pending.erase(0, at);
+    return words;
+  }
+
+  core::UniqueFd m_listener;
+  core::UniqueFd m_replica;
+  int m_port = 0;
+  std::string m_pending;
+};
+
+// Makes the target a master again. Runs after SIGINT too (shielded,
+// bounded): a target left replicating from a golfops that is gone would
+// refuse writes and retry forever.
+void detach(const core::redis::Settings& settings, core::Context& context) {
+  core::CancellationShield shield;
+  try {
+    auto bounded = settings;
+    bounded.deadline = core::net::deadline_after(core::Milliseconds(5000));
+    core::redis::Client client(bounded);
+    client.command({"REPLICAOF", "NO", "ONE"});
+  } catch (const core::Error& error) {
+    context.log.error(fmt::format("the target Redis may still be a replica of golfops: run "
+                                  "REPLICAOF NO ONE on it ({})",
+                                  error.what()));
+  }
+}
+
+} // namespace
+
+RestoreResult run_redis_restore(const BackupOptions& options, core::Context& context) {
+  auto manifest = find_backup(options, "redis", options.id);
+  if (!manifest.file.ends_with(".rdb.zst")) {
+    core::throw_usage(fmt::format("ID: {} is not a Redis backup", manifest.id));
+  }
+  auto settings = core::redis::settings_from(context.config);
+  core::redis::Client target(settings);
+  if (auto role = info_field(target.command({"INFO", "replication"}).text, "role");
+      role != "master") {
+    core::throw_refused(fmt::format("Redis at {} is a {}: restore into its master, whose "
+                                    "replicas then follow",
+                                    target.address(),
+                                    role));
+  }
+  auto keys = total_keys(target.command({"INFO", "keyspace"}).text);
+  if (keys > 0) {
+    context.confirm.require(
+        options.yes,
+        fmt::format("restore of Redis backup {} (every one of the {} keys there now is replaced)",
+                    manifest.id,
+                    keys),
+        target.address());
+  }
+  // The checksum first: a damaged backup changes nothing.
+  Throughput checking(context.progress, "checking " + manifest.id);
+  require_checksum(manifest,
+                   read_backup(archive_path(options, manifest), nullptr, checking).sha256);
+
+  RestoreResult result;
+  result.manifest = manifest;
+  result.target_db = target.address();
+  auto started = Clock::now();
+  SnapshotMaster master(target.local_ip());
+  try {
+    target.command({"REPLICAOF", target.local_ip(), std::to_string(master.port())});
+    master.accept_replica(manifest.bytes_in, Clock::now() + std::chrono::seconds(30));
+    Throughput sending(context.progress, "restoring " + manifest.id + " into " + target.address());
+    core::Sink to_replica = [&](std::string_view rdb) { master.send(rdb); };
+    auto sent = read_backup(archive_path(options, manifest), &to_replica, sending);
+    if (!sent.archive_error.empty()) {
+      core::throw_failed(fmt::format("backup {}: {}", manifest.id, sent.archive_error));
+    }
+    // Loaded once the link is up and no sync or load is in progress.
+    auto deadline = Clock::now() + std::chrono::minutes(30);
+    while (true) {
+      master.drain();
+      auto info = target.command({"INFO", "replication"}).text;
+      auto loading = info_field(target.command({"INFO", "persistence"}).text, "loading");
+      if (info_field(info, "master_link_status") == "up" &&
+          info_field(info, "master_sync_in_progress") == "0" && loading == "0") {
+        break;
+      }
+      if (Clock::now() > deadline) {
+        core::throw_failed("the target Redis did not finish loading the snapshot in 30 minutes");
+      }
+      context.cancel.sleep_for(core::Milliseconds(50));
+    }
+  } catch (const core::Error&) {
+    detach(settings, context);
+    throw;
+  }
+  detach(settings, context);
+  auto keyspace = target.command({"INFO", "keyspace"}).text;
+  for (auto table : manifest.tables) {
+    auto line = info_field(keyspace, table.name);
+    auto at = line.find("keys=");
+    table.restored = at == std::string::npos ? 0 : std::stoull(line.substr(at + 5));
+    result.tables.push_back(table);
+  }
+  result.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  context.progress.finish();
+  return result;
+}
+
+} // namespace golfops::commands::backup
