@@ -8,16 +8,7 @@ set -euo pipefail
 scale=${2:-30}
 source "$(dirname "$0")/common.bash"
 bench_setup "${1:-}" zstd
-pg_bin=/usr/lib/postgresql/15/bin
-work=$(mktemp -d /tmp/golfops-bench-backup.XXXXXX)
-chmod 755 "$work"
-cleanup() { "$golfops" dev down --state-dir "$work/dev" --purge --yes >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-"$golfops" dev up --state-dir "$work/dev" >/dev/null
-export GOLFOPS_CONFIG="$work/dev/golfops.toml"
-port=$("$golfops" config show -o json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["database_target"].split(":")[1].split("/")[0])')
-export PGPASSWORD=$(cat "$work/dev/postgres.password") PGHOST=127.0.0.1 PGPORT=$port PGUSER=golfops
+bench_dev backup
 "$pg_bin/psql" -X -q -d postgres -c "CREATE DATABASE bench" 
 "$pg_bin/pgbench" -i -q -s "$scale" bench 2>/dev/null
 "$pg_bin/psql" -X -q -d bench -c "CHECKPOINT"

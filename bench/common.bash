@@ -22,6 +22,22 @@ bench_setup() {
   golfops=$(realpath "$build/golfops")
 }
 
+# bench_dev NAME: a throwaway PostgreSQL 15 + Redis (`golfops dev up`) in a
+# temp dir, stopped and removed on exit. Sets pg_bin and work; exports
+# GOLFOPS_CONFIG and the PG* variables psql, pg_dump and pgbench use.
+bench_dev() {
+  pg_bin=/usr/lib/postgresql/15/bin
+  work=$(mktemp -d "/tmp/golfops-bench-$1.XXXXXX")
+  chmod 755 "$work"
+  trap '"$golfops" dev down --state-dir "$work/dev" --purge --yes >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+  "$golfops" dev up --state-dir "$work/dev" >/dev/null
+  export GOLFOPS_CONFIG="$work/dev/golfops.toml"
+  local port
+  port=$("$golfops" config show -o json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["database_target"].split(":")[1].split("/")[0])')
+  PGPASSWORD=$(cat "$work/dev/postgres.password")
+  export PGPASSWORD PGHOST=127.0.0.1 PGPORT=$port PGUSER=golfops
+}
+
 machine_facts() {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
 }

@@ -7,16 +7,7 @@ set -euo pipefail
 count=${2:-200}
 source "$(dirname "$0")/common.bash"
 bench_setup "${1:-}" sqitch alembic
-pg_bin=/usr/lib/postgresql/15/bin
-work=$(mktemp -d /tmp/golfops-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() { "$golfops" dev down --state-dir "$work/dev" --purge --yes >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-"$golfops" dev up --state-dir "$work/dev" >/dev/null
-export GOLFOPS_CONFIG="$work/dev/golfops.toml"
-port=$("$golfops" config show -o json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["database_target"].split(":")[1].split("/")[0])')
-export PGPASSWORD=$(cat "$work/dev/postgres.password") PGHOST=127.0.0.1 PGPORT=$port PGUSER=golfops
+bench_dev migrate
 psql=("$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -d bench)
 
 # The migrations, once per tool's layout.

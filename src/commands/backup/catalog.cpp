@@ -1,12 +1,16 @@
 #include "commands/backup/catalog.hpp"
 
+#include "commands/version/version.hpp"
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/zstd.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace golfops::commands::backup {
 namespace {
@@ -149,6 +153,15 @@ std::vector<Manifest> list_backups(const BackupOptions& options,
   return found;
 }
 
+double epoch_seconds(const std::string& timestamp) {
+  std::tm parts{};
+  const char* rest = strptime(timestamp.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
+  if (rest == nullptr) {
+    return 0;
+  }
+  return static_cast<double>(timegm(&parts)) + (*rest == '.' ? std::strtod(rest, nullptr) : 0.0);
+}
+
 std::string new_backup_id(std::chrono::system_clock::time_point now) {
   auto time = std::chrono::system_clock::to_time_t(now);
   std::tm parts{};
@@ -175,6 +188,56 @@ BackupSlot::BackupSlot(const BackupOptions& options,
       context.log.info(fmt::format("removed {}, left by a backup that did not finish", file));
     }
   }
+}
+
+struct BackupWriter::Compression {
+  Compression(int level, int threads) : compressor(level, threads) {}
+  core::ZstdCompressor compressor;
+  core::Sha256 sha256;
+};
+
+BackupWriter::BackupWriter(const BackupOptions& options,
+                           Manifest manifest,
+                           std::string_view extension,
+                           core::Context& context)
+    : m_slot(options, manifest.database, context), m_manifest(std::move(manifest)),
+      m_started(std::chrono::system_clock::now()) {
+  m_manifest.id = new_backup_id(m_started);
+  m_manifest.label = options.label;
+  m_manifest.file = m_manifest.id + std::string(extension);
+  m_manifest.golfops_version = version::golfops_version();
+  m_manifest.started_at = core::format_utc_milliseconds(m_started);
+  m_manifest.compression_level = options.compression_level;
+  m_file = std::make_unique<core::AtomicFile>(m_slot.directory() / m_manifest.file, 0600);
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  m_compression = std::make_unique<Compression>(options.compression_level, threads);
+}
+
+BackupWriter::~BackupWriter() = default;
+
+void BackupWriter::write(std::string_view data) {
+  m_manifest.bytes_in += data.size();
+  m_compression->compressor.write(data, [this](std::string_view compressed) {
+    m_compression->sha256.update(compressed);
+    m_file->write(compressed);
+  });
+}
+
+BackupResult BackupWriter::commit() {
+  m_compression->compressor.finish([this](std::string_view compressed) {
+    m_compression->sha256.update(compressed);
+    m_file->write(compressed);
+  });
+  m_file->commit();
+  auto finished = std::chrono::system_clock::now();
+  m_manifest.finished_at = core::format_utc_milliseconds(finished);
+  m_manifest.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(finished - m_started).count();
+  m_manifest.bytes_out = m_file->bytes_written();
+  m_manifest.sha256 = m_compression->sha256.hex_digest();
+  write_manifest(m_slot.directory(), m_manifest);
+  return {m_manifest, m_slot.directory() / m_manifest.file};
 }
 
 Manifest

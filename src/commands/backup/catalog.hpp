@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ std::vector<Manifest> list_backups(const BackupOptions& options,
 Manifest
 find_backup(const BackupOptions& options, const std::string& database, const std::string& wanted);
 
+// Unix time of a manifest timestamp ("2026-11-25T03:15:02.123Z", the
+// milliseconds optional); 0 when unreadable.
+double epoch_seconds(const std::string& timestamp);
+
 // "20261125T170102Z-1a2b3c4d": sorts by time, unique without coordination.
 std::string new_backup_id(std::chrono::system_clock::time_point now);
 
@@ -50,6 +55,35 @@ public:
 private:
   std::filesystem::path m_directory;
   std::optional<core::FileLock> m_lock;
+};
+
+// One backup being written, from start to manifest: the slot (directory
+// and lock), a manifest begun now, and the file under a temporary name,
+// zstd-compressed on the configured threads, its SHA-256 taken of the
+// bytes that land on disk. Nothing is visible until commit(); destroyed
+// without it (an error, SIGINT), it leaves nothing behind.
+class BackupWriter {
+public:
+  // `name`: the database, or "redis"; `extension`: ".dump.zst", ".rdb.zst".
+  BackupWriter(const BackupOptions& options,
+               Manifest manifest,
+               std::string_view extension,
+               core::Context& context);
+  ~BackupWriter();
+
+  Manifest& manifest() { return m_manifest; }
+  // Uncompressed bytes, counted as bytes_in.
+  void write(std::string_view data);
+  // Finishes the file (fsync, rename), then writes the manifest.
+  BackupResult commit();
+
+private:
+  BackupSlot m_slot;
+  Manifest m_manifest;
+  std::chrono::system_clock::time_point m_started;
+  std::unique_ptr<core::AtomicFile> m_file;
+  struct Compression;
+  std::unique_ptr<Compression> m_compression;
 };
 
 } // namespace golfops::commands::backup

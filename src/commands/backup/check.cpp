@@ -8,23 +8,6 @@
 #include <fmt/format.h>
 
 namespace golfops::commands::backup {
-namespace {
-
-// Seconds since `timestamp` (ISO 8601 UTC, milliseconds kept).
-double seconds_since(const std::string& timestamp) {
-  std::tm parts{};
-  const char* rest = strptime(timestamp.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
-  if (rest == nullptr) {
-    return 0;
-  }
-  double then =
-      static_cast<double>(timegm(&parts)) + (*rest == '.' ? std::strtod(rest, nullptr) : 0.0);
-  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
-  return now.count() - then;
-}
-
-} // namespace
-
 // health's and verify's `backup` check: the newest verified backup of a
 // database is younger than max_age (as seed 001 checks before a deploy).
 core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
@@ -77,7 +60,8 @@ core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
                                     database,
                                     backups.front().id));
   }
-  auto age = seconds_since(verified->finished_at);
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+  auto age = now.count() - epoch_seconds(verified->finished_at);
   result.measurements.push_back({"backup_age_seconds", age, "s", max_age});
   result.measurements.push_back(
       {"backup_bytes", static_cast<double>(verified->bytes_out), "B", std::nullopt});

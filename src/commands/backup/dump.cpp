@@ -3,26 +3,15 @@
 #include "commands/backup/catalog.hpp"
 #include "commands/backup/pg_tools.hpp"
 #include "commands/backup/transfer.hpp"
-#include "commands/version/version.hpp"
-#include "core/clock.hpp"
-#include "core/crypto.hpp"
 #include "core/error.hpp"
-#include "core/fs.hpp"
 #include "core/pg/client.hpp"
 #include "core/pg/tool.hpp"
 #include "core/proc.hpp"
-#include "core/zstd.hpp"
 
-#include <csignal>
 #include <fmt/format.h>
-#include <thread>
 
 namespace golfops::commands::backup {
 namespace {
-
-int major_of(const std::string& version) {
-  return std::stoi(version.substr(0, version.find('.')));
-}
 
 // Row estimates of every table pg_dump will dump, before it starts.
 std::vector<TableRows> table_estimates(core::pg::Client& client) {
@@ -84,23 +73,13 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
   Manifest manifest;
   manifest.database = client.execute("SELECT current_database()").text(0, 0);
   manifest.server_version = client.server_version();
-  auto tools = find_pg_tools(major_of(manifest.server_version), options.pg_bin_dir);
-
-  BackupSlot slot(options, manifest.database, context);
-  const auto& directory = slot.directory();
+  auto tools = find_pg_tools(major_version(manifest.server_version), options.pg_bin_dir);
 
   auto estimates = table_estimates(client);
-  auto started = std::chrono::system_clock::now();
-  manifest.id = new_backup_id(started);
-  manifest.label = options.label;
-  manifest.file = manifest.id + ".dump.zst";
-  manifest.golfops_version = version::golfops_version();
-  manifest.started_at = core::format_utc_milliseconds(started);
-  manifest.compression_level = options.compression_level;
-
+  auto database = manifest.database;
   // Written under a temporary name and renamed after fsync: a dump that
   // fails, is cancelled or fills the disk leaves nothing behind.
-  core::AtomicFile file(directory / manifest.file, 0600);
+  BackupWriter writer(options, std::move(manifest), ".dump.zst", context);
   core::pg::ToolAccess access(client, "golfops backup");
   // -Fc: one file pg_restore can restore in parallel (-j) and list; -Z0:
   // golfops compresses, with zstd on every core instead of gzip on one.
@@ -110,22 +89,14 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
                              "--no-password",
                              "--dbname=" + access.conninfo()},
                     .environment = access.environment()});
-  int threads =
-      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-  core::ZstdCompressor compressor(options.compression_level, threads);
-  core::Sha256 sha256;
   ArchiveScanner scanner;
-  Throughput throughput(context.progress, "dumping " + manifest.database);
-  core::Sink to_file = [&](std::string_view compressed) {
-    sha256.update(compressed);
-    file.write(compressed);
-  };
+  Throughput throughput(context.progress, "dumping " + database);
   std::vector<char> buffer(1 << 20);
   while (auto got = dump.read_stdout(buffer.data(), buffer.size())) {
     std::string_view piece(buffer.data(), got);
     throughput.add(got);
     scanner.feed(piece);
-    compressor.write(piece, to_file);
+    writer.write(piece);
   }
   auto exit = dump.wait();
   // pg_dump's exit status decides, not the end of its output: the classic
@@ -133,10 +104,9 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
   if (exit.exit_code != 0) {
     core::throw_failed(fmt::format("pg_dump of {} {}; no backup was written, earlier backups "
                                    "are untouched",
-                                   manifest.database,
+                                   database,
                                    describe_exit(exit)));
   }
-  compressor.finish(to_file);
   auto summary = scanner.finish();
   if (!summary.complete) {
     if (summary.archive_version.empty() || summary.problem.starts_with("archive version")) {
@@ -146,23 +116,15 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
     } else {
       core::throw_failed(fmt::format("pg_dump of {} exited 0 but its archive is incomplete ({}); "
                                      "no backup was written",
-                                     manifest.database,
+                                     database,
                                      summary.problem));
     }
   }
-  file.commit();
-  auto finished = std::chrono::system_clock::now();
-  manifest.pg_dump_version = summary.pg_dump_version;
-  manifest.finished_at = core::format_utc_milliseconds(finished);
-  manifest.duration_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
-  manifest.bytes_in = throughput.total();
-  manifest.bytes_out = file.bytes_written();
-  manifest.sha256 = sha256.hex_digest();
-  manifest.tables = summary.complete ? merge_counts(summary, estimates) : estimates;
-  write_manifest(directory, manifest);
+  writer.manifest().pg_dump_version = summary.pg_dump_version;
+  writer.manifest().tables = summary.complete ? merge_counts(summary, estimates) : estimates;
+  auto result = writer.commit();
   context.progress.finish();
-  return {manifest, directory / manifest.file};
+  return result;
 }
 
 } // namespace golfops::commands::backup

@@ -7,16 +7,6 @@
 namespace golfops::commands::backup {
 namespace {
 
-double epoch_of(const std::string& timestamp) {
-  std::tm parts{};
-  const char* rest = strptime(timestamp.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
-  if (rest == nullptr) {
-    return 0;
-  }
-  double fraction = *rest == '.' ? std::strtod(rest, nullptr) : 0.0;
-  return static_cast<double>(timegm(&parts)) + fraction;
-}
-
 constexpr std::string_view k_error = "golfops_backup_error";
 constexpr std::string_view k_error_help =
     "1 when the last golfops backup command failed (reason: usage, failed, connect, ...).";
@@ -45,7 +35,7 @@ metrics_text(const BackupOptions& options, const std::string& database, const co
   if (newest != nullptr) {
     gauge("golfops_backup_last_success_timestamp_seconds",
           "When the newest backup finished (Unix time).",
-          epoch_of(newest->finished_at));
+          epoch_seconds(newest->finished_at));
     gauge("golfops_backup_last_duration_seconds",
           "How long the newest backup took.",
           static_cast<double>(newest->duration_ms) / 1000.0);
@@ -62,7 +52,7 @@ metrics_text(const BackupOptions& options, const std::string& database, const co
   if (verified != nullptr) {
     gauge("golfops_backup_verified_timestamp_seconds",
           "When the newest verified backup finished (Unix time): alert on its age.",
-          epoch_of(verified->finished_at));
+          epoch_seconds(verified->finished_at));
   }
   auto database_label = fmt::format("database=\"{}\"", database);
   text += error != nullptr

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 
+#include <charconv>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -15,6 +16,12 @@ bool executable(const std::filesystem::path& path) {
 }
 
 } // namespace
+
+int major_version(std::string_view version) {
+  int major = 0;
+  std::from_chars(version.data(), version.data() + version.size(), major);
+  return major;
+}
 
 PgTools find_pg_tools(int server_major, const std::filesystem::path& bin_dir) {
   if (!bin_dir.empty()) {

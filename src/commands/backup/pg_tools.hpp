@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace golfops::commands::backup {
 
@@ -16,6 +17,9 @@ struct PgTools {
   std::filesystem::path pg_restore;
   int major = 0;
 };
+
+// 15 from "15.18" or "15.18 (Debian 15.18-0+deb12u1)"; 0 when unreadable.
+int major_version(std::string_view version);
 
 // Throws Error(failed) naming where it looked and the package to install.
 PgTools find_pg_tools(int server_major, const std::filesystem::path& bin_dir);

@@ -6,18 +6,6 @@
 #include <fmt/format.h>
 
 namespace golfops::commands::backup {
-namespace {
-
-std::time_t parse_utc(const std::string& text) {
-  std::tm parts{};
-  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr) {
-    return 0;
-  }
-  return timegm(&parts);
-}
-
-} // namespace
-
 PruneResult run_prune(const BackupOptions& options, core::Context& context) {
   if (options.retention.empty()) {
     core::throw_usage("backup.keep_last, keep_daily, keep_weekly and keep_monthly are all 0: set "
@@ -34,8 +22,9 @@ PruneResult run_prune(const BackupOptions& options, core::Context& context) {
   auto backups = list_backups(options, database);
   std::vector<RetentionCandidate> candidates;
   for (const auto& manifest : backups) {
-    candidates.push_back(
-        {manifest.id, parse_utc(manifest.started_at), !manifest.verified_at.empty()});
+    candidates.push_back({manifest.id,
+                          static_cast<std::time_t>(epoch_seconds(manifest.started_at)),
+                          !manifest.verified_at.empty()});
   }
   auto decisions = apply_retention(candidates, options.retention);
   PruneResult result;

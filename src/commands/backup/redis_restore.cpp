@@ -23,19 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string info_field(const std::string& info, std::string_view field) {
-  for (const auto& line : core::split(info, '\n')) {
-    if (line.starts_with(std::string(field) + ":")) {
-      auto value = line.substr(field.size() + 1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {
-        value.pop_back();
-      }
-      return value;
-    }
-  }
-  return "";
-}
-
 std::uint64_t total_keys(const std::string& keyspace) {
   std::uint64_t keys = 0;
   for (const auto& line : core::split(keyspace, '\n')) {
@@ -224,7 +211,7 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
   }
   auto settings = core::redis::settings_from(context.config);
   core::redis::Client target(settings);
-  if (auto role = info_field(target.command({"INFO", "replication"}).text, "role");
+  if (auto role = core::redis::info_field(target.command({"INFO", "replication"}).text, "role");
       role != "master") {
     core::throw_refused(fmt::format("Redis at {} is a {}: restore into its master, whose "
                                     "replicas then follow",
@@ -264,9 +251,10 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
     while (true) {
       master.drain();
       auto info = target.command({"INFO", "replication"}).text;
-      auto loading = info_field(target.command({"INFO", "persistence"}).text, "loading");
-      if (info_field(info, "master_link_status") == "up" &&
-          info_field(info, "master_sync_in_progress") == "0" && loading == "0") {
+      auto loading =
+          core::redis::info_field(target.command({"INFO", "persistence"}).text, "loading");
+      if (core::redis::info_field(info, "master_link_status") == "up" &&
+          core::redis::info_field(info, "master_sync_in_progress") == "0" && loading == "0") {
         break;
       }
       if (Clock::now() > deadline) {
@@ -281,7 +269,7 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
   detach(settings, context);
   auto keyspace = target.command({"INFO", "keyspace"}).text;
   for (auto table : manifest.tables) {
-    auto line = info_field(keyspace, table.name);
+    auto line = core::redis::info_field(keyspace, table.name);
     auto at = line.find("keys=");
     table.restored = at == std::string::npos ? 0 : std::stoull(line.substr(at + 5));
     result.tables.push_back(table);

@@ -1,4 +1,5 @@
 #include "commands/backup/backup.hpp"
+#include "commands/backup/catalog.hpp"
 #include "core/units.hpp"
 
 #include <chrono>
@@ -54,11 +55,11 @@ std::string seconds(std::int64_t milliseconds) {
 
 // "3h", "2d": how old a backup is, from its start time.
 std::string age_of(const std::string& started_at) {
-  std::tm parts{};
-  if (strptime(started_at.c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr) {
+  auto started = epoch_seconds(started_at);
+  if (started == 0) {
     return "?";
   }
-  auto age = std::time(nullptr) - timegm(&parts);
+  auto age = static_cast<long>(static_cast<double>(std::time(nullptr)) - started);
   if (age < 3600) {
     return fmt::format("{}m", age / 60);
   }

@@ -20,14 +20,6 @@
 namespace golfops::commands::backup {
 namespace {
 
-int major_of(const std::string& version) {
-  try {
-    return std::stoi(version.substr(0, version.find('.')));
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 // A decompressed copy of the archive for pg_restore -j (which needs a
 // seekable file), created 0600 and removed when this object dies, on
 // every path out (errors, SIGINT).
@@ -115,7 +107,7 @@ void restore_archive(const BackupOptions& options,
                      const std::function<void()>& prepare,
                      core::Context& context) {
   auto jobs = options.jobs;
-  auto tools = find_pg_tools(major_of(manifest.pg_dump_version), options.pg_bin_dir);
+  auto tools = find_pg_tools(major_version(manifest.pg_dump_version), options.pg_bin_dir);
   auto source = archive_path(options, manifest);
   core::pg::ToolAccess access(admin, "golfops restore", target);
   // Index and constraint builds dominate a restore: give each session room

@@ -16,14 +16,6 @@
 namespace golfops::commands::backup {
 namespace {
 
-int major_of(const std::string& version) {
-  try {
-    return std::stoi(version.substr(0, version.find('.')));
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 // The archive read end to end: zstd's frame checksums, golfops' reading
 // of every block and row, and pg_restore's own reading of the table of
 // contents (it stops after the TOC; the rest is still decompressed).
@@ -31,7 +23,7 @@ void check_archive(const BackupOptions& options,
                    const Manifest& manifest,
                    VerifyResult& result,
                    core::Context& context) {
-  auto tools = find_pg_tools(major_of(manifest.pg_dump_version), options.pg_bin_dir);
+  auto tools = find_pg_tools(major_version(manifest.pg_dump_version), options.pg_bin_dir);
   core::Child toc({.argv = {tools.pg_restore.string(), "--list"},
                    .environment = core::base_environment(),
                    .standard_input = core::Stdio::to_pipe(),

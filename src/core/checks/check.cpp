@@ -68,18 +68,8 @@ CheckResult timed(CheckResult check, const std::function<void(CheckResult&)>& pr
   return check;
 }
 
-std::string info_field(const std::string& info, std::string_view field) {
-  auto key = std::string(field) + ":";
-  auto at = info.find(key);
-  if (at == std::string::npos) {
-    return {};
-  }
-  auto start = at + key.size();
-  return info.substr(start, info.find('\r', start) - start);
-}
-
 std::uint64_t info_number(const std::string& info, std::string_view field) {
-  auto text = info_field(info, field);
+  auto text = redis::info_field(info, field);
   std::uint64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
@@ -161,8 +151,8 @@ CheckResult probe_redis(const CheckSpec& spec, const redis::Settings& settings) 
         }
         check.ok = true;
         check.message = fmt::format("Redis {} role={} memory {}{}",
-                                    info_field(replies[1].text, "redis_version"),
-                                    info_field(replies[3].text, "role"),
+                                    redis::info_field(replies[1].text, "redis_version"),
+                                    redis::info_field(replies[3].text, "role"),
                                     format_size(used),
                                     limit > 0 ? " of " + format_size(limit) : " (no maxmemory)");
         if (spec.max_memory_percent && limit > 0 &&

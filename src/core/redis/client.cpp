@@ -123,6 +123,27 @@ Settings settings_from(const config::Config& config,
   return settings;
 }
 
+std::string info_field(const std::string& info, std::string_view field) {
+  auto key = std::string(field) + ":";
+  for (std::size_t at = 0; at < info.size();) {
+    auto end = info.find('\n', at);
+    auto line =
+        std::string_view(info).substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (line.starts_with(key)) {
+      auto value = line.substr(key.size());
+      while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {
+        value.remove_suffix(1);
+      }
+      return std::string(value);
+    }
+    if (end == std::string::npos) {
+      break;
+    }
+    at = end + 1;
+  }
+  return "";
+}
+
 Client::Client(const Settings& settings)
     : m_address(settings.endpoint.address()), m_command_timeout(settings.command_timeout),
       m_deadline(settings.deadline), m_reader(std::make_unique<Reader>()) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace golfops::core::config {
@@ -52,6 +53,9 @@ struct Reply {
 };
 
 using Command = std::vector<std::string>;
+
+// A field of an INFO reply ("redis_version" -> "7.0.15"), "" when absent.
+std::string info_field(const std::string& info, std::string_view field);
 
 // A Lua script run by EVALSHA, falling back to EVAL when the server answers
 // NOSCRIPT (after a restart or SCRIPT FLUSH).
