@@ -123,7 +123,8 @@ void restore_archive(const BackupOptions& options,
     argv.insert(argv.end(), {"--clean", "--if-exists"});
   }
   if (jobs > 1) {
-    ScratchFile scratch(source.parent_path() / fmt::format(".restore-{}.tmp", manifest.id));
+    ScratchFile scratch(source.parent_path() /
+                        fmt::format(".restore-{}-{}.tmp", manifest.id, core::random_hex(4)));
     Throughput throughput(context.progress, "checking and unpacking " + manifest.id);
     core::Sink to_scratch = [&](std::string_view data) { scratch.write(data); };
     auto read = read_backup(source, &to_scratch, throughput);
