@@ -264,12 +264,16 @@ std::string Stream::local_ip() const {
   if (::getsockname(m_fd.get(), reinterpret_cast<sockaddr*>(&local), &length) != 0) {
     return "";
   }
-  char text[INET6_ADDRSTRLEN] = {};
-  const void* address =
-      local.ss_family == AF_INET6
-          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr)
-          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr);
-  return ::inet_ntop(local.ss_family, address, text, sizeof text) != nullptr ? text : "";
+  return address_text(reinterpret_cast<const sockaddr*>(&local));
+}
+
+std::string Stream::peer_ip() const {
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  if (::getpeername(m_fd.get(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+    return "";
+  }
+  return address_text(reinterpret_cast<const sockaddr*>(&peer));
 }
 
 void Stream::write_all(std::string_view data, Deadline deadline) {

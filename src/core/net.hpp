@@ -74,6 +74,8 @@ public:
   // The local IP address of the connection ("10.0.0.5", "::1"): where the
   // peer can reach this host back.
   std::string local_ip() const;
+  // The peer's IP address ("10.0.0.7").
+  std::string peer_ip() const;
 
   // TLS: when the peer's certificate stops being valid (notAfter).
   std::optional<std::time_t> certificate_not_after() const;

@@ -157,6 +157,7 @@ dump=$(pg_dump_pid)
 tr '\0' ' ' <"/proc/$dump/cmdline" >dump.cmdline
 grep -q "$PG_PASSWORD" dump.cmdline && fail "the password is in pg_dump's argv"
 grep -q "host='127.0.0.1'" dump.cmdline || fail "pg_dump's argv lacks the connection: $(cat dump.cmdline)"
+grep -q "sslmode=" dump.cmdline && fail "libpq's compiled defaults are repeated in pg_dump's argv: $(cat dump.cmdline)"
 passfile=$(tr '\0' '\n' <"/proc/$dump/environ" | sed -n 's/^PGPASSFILE=//p')
 [[ -n $passfile && $(stat -c %a "$passfile") == 600 ]] || fail "no 0600 passfile ($passfile)"
 tr '\0' '\n' <"/proc/$dump/environ" | grep -q "PGPASSWORD" && fail "PGPASSWORD in pg_dump's environment"

@@ -1,6 +1,7 @@
 #include "core/output/confirm.hpp"
 #include "core/output/log.hpp"
 #include "core/output/report.hpp"
+#include "core/output/textfile.hpp"
 #include "core/redact.hpp"
 
 #include <doctest/doctest.h>
@@ -78,4 +79,10 @@ TEST_CASE("output::Confirm asks once and takes only yes") {
   std::istringstream in("y\n");
   std::ostringstream out;
   CHECK_FALSE(Confirm(in, out, false).interactive());
+}
+
+TEST_CASE("textfile: label values are escaped as the Prometheus text format asks") {
+  using golfops::core::output::label_value;
+  CHECK(label_value("golf") == "golf");
+  CHECK(label_value("a\"b\\c\nd") == "a\\\"b\\\\c\\nd");
 }

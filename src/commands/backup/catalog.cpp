@@ -8,6 +8,8 @@
 #include "core/zstd.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -186,6 +188,15 @@ BackupSlot::BackupSlot(const BackupOptions& options,
     if (file.starts_with(".") && file.find(".zst.tmp.") != std::string::npos) {
       std::filesystem::remove(entry.path(), error);
       context.log.info(fmt::format("removed {}, left by a backup that did not finish", file));
+    } else if (file.starts_with(".restore-") && file.ends_with(".tmp")) {
+      // ".restore-<id>-<random>.<pid>.tmp": a restore's scratch copy, kept
+      // while its restore (pid) lives.
+      auto stem = file.substr(0, file.size() - 4);
+      auto pid = std::atoi(stem.substr(stem.rfind('.') + 1).c_str());
+      if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+        std::filesystem::remove(entry.path(), error);
+        context.log.info(fmt::format("removed {}, left by a restore that did not finish", file));
+      }
     }
   }
 }

@@ -109,7 +109,7 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
   }
   auto summary = scanner.finish();
   if (!summary.complete) {
-    if (summary.archive_version.empty() || summary.problem.starts_with("archive version")) {
+    if (summary.problem.starts_with("archive version")) {
       context.log.warning(fmt::format("cannot count rows in pg_dump's archive ({}): the manifest "
                                       "records estimates only",
                                       summary.problem));
@@ -120,7 +120,10 @@ BackupResult run_backup(const BackupOptions& options, core::Context& context) {
                                      summary.problem));
     }
   }
-  writer.manifest().pg_dump_version = summary.pg_dump_version;
+  // The version the archive names, else the major of the pg_dump that ran
+  // (restore and verify pick their pg_restore by it).
+  writer.manifest().pg_dump_version =
+      summary.pg_dump_version.empty() ? std::to_string(tools.major) : summary.pg_dump_version;
   writer.manifest().tables = summary.complete ? merge_counts(summary, estimates) : estimates;
   auto result = writer.commit();
   context.progress.finish();

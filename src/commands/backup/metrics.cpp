@@ -24,7 +24,8 @@ metrics_text(const BackupOptions& options, const std::string& database, const co
       break;
     }
   }
-  auto label = fmt::format("{{database=\"{}\"}}", database);
+  auto quoted = core::output::label_value(database);
+  auto label = fmt::format("{{database=\"{}\"}}", quoted);
   std::string text;
   auto gauge = [&](std::string_view name, std::string_view help, double value) {
     text += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0}{2} {3}\n", name, help, label, value);
@@ -54,7 +55,7 @@ metrics_text(const BackupOptions& options, const std::string& database, const co
           "When the newest verified backup finished (Unix time): alert on its age.",
           epoch_seconds(verified->finished_at));
   }
-  auto database_label = fmt::format("database=\"{}\"", database);
+  auto database_label = fmt::format("database=\"{}\"", quoted);
   text += error != nullptr
               ? core::output::error_metric(k_error, k_error_help, *error, database_label)
               : core::output::ok_metric(k_error, k_error_help, database_label);

@@ -28,7 +28,7 @@ PgTools find_pg_tools(int server_major, const std::filesystem::path& bin_dir) {
     PgTools tools{bin_dir / "pg_dump", bin_dir / "pg_restore", server_major};
     for (const auto& program : {tools.pg_dump, tools.pg_restore}) {
       if (!executable(program)) {
-        core::throw_failed(
+        core::throw_usage(
             fmt::format("backup.pg_bin_dir: {} is not an executable program", program.string()));
       }
     }

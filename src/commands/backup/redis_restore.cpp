@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -45,16 +46,22 @@ public:
     m_listener = core::UniqueFd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_storage address{};
     socklen_t length = 0;
+    int parsed = 0;
     if (v6) {
       auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
       in6->sin6_family = AF_INET6;
-      ::inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr);
+      parsed = ::inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr);
       length = sizeof *in6;
     } else {
       auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
       in4->sin_family = AF_INET;
-      ::inet_pton(AF_INET, ip.c_str(), &in4->sin_addr);
+      parsed = ::inet_pton(AF_INET, ip.c_str(), &in4->sin_addr);
       length = sizeof *in4;
+    }
+    if (parsed != 1) {
+      core::throw_failed(fmt::format("cannot listen for the restore: '{}' is not this host's "
+                                     "address towards Redis",
+                                     ip));
     }
     if (!m_listener ||
         ::bind(m_listener.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
@@ -71,15 +78,30 @@ public:
 
   // Waits for the replica, answers its handshake, and sends "+FULLRESYNC"
   // and the RDB's size; the caller streams the RDB with send().
-  void accept_replica(std::uint64_t rdb_size, Clock::time_point deadline) {
-    std::vector<pollfd> waiting{pollfd{m_listener.get(), POLLIN, 0}};
-    if (core::poll_cancellable(waiting, core::milliseconds_until(deadline)) <= 0) {
-      core::throw_failed("the target Redis did not connect back to golfops for the restore (is "
-                         "this host reachable from it?)");
-    }
-    m_replica = core::UniqueFd(::accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!m_replica) {
-      core::throw_failed(fmt::format("accept: {}", std::strerror(errno)));
+  // Only the target may connect: the RDB is the backup's data. Anyone
+  // else is turned away and the wait goes on.
+  void
+  accept_replica(const std::string& target_ip, std::uint64_t rdb_size, Clock::time_point deadline) {
+    while (!m_replica) {
+      std::vector<pollfd> waiting{pollfd{m_listener.get(), POLLIN, 0}};
+      if (core::poll_cancellable(waiting, core::milliseconds_until(deadline)) <= 0) {
+        core::throw_failed(fmt::format("the target Redis did not connect back to golfops for the "
+                                       "restore (can {} reach this host?)",
+                                       target_ip));
+      }
+      sockaddr_storage peer{};
+      socklen_t length = sizeof peer;
+      core::UniqueFd connection(
+          ::accept4(m_listener.get(), reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
+      char text[INET6_ADDRSTRLEN] = {};
+      const void* raw =
+          peer.ss_family == AF_INET6
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&peer)->sin_addr);
+      if (connection && ::inet_ntop(peer.ss_family, raw, text, sizeof text) != nullptr &&
+          target_ip == text) {
+        m_replica = std::move(connection);
+      }
     }
     // PING, AUTH, REPLCONF ... are acknowledged; PSYNC/SYNC starts the transfer.
     while (true) {
@@ -161,14 +183,14 @@ private:
       return core::split(line, ' ');
     }
     std::size_t at = line_end + 2;
-    auto count = std::stoul(m_pending.substr(1, line_end - 1));
+    auto count = number(m_pending.substr(1, line_end - 1));
     std::vector<std::string> words;
     for (std::size_t index = 0; index < count; ++index) {
       auto end = m_pending.find("\r\n", at);
       if (end == std::string::npos || m_pending[at] != '$') {
         return std::nullopt;
       }
-      auto length = std::stoul(m_pending.substr(at + 1, end - at - 1));
+      auto length = number(m_pending.substr(at + 1, end - at - 1));
       if (end + 2 + length + 2 > m_pending.size()) {
         return std::nullopt;
       }
@@ -179,28 +201,79 @@ private:
     return words;
   }
 
+  // A length in the replica's commands; garbage ends the restore cleanly.
+  static std::size_t number(const std::string& text) {
+    std::size_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value > (1U << 20)) {
+      core::throw_failed(fmt::format("the replication handshake sent '{}' where a length belongs",
+                                     text.substr(0, 20)));
+    }
+    return value;
+  }
+
   core::UniqueFd m_listener;
   core::UniqueFd m_replica;
   int m_port = 0;
   std::string m_pending;
 };
 
-// Makes the target a master again. Runs after SIGINT too (shielded,
-// bounded): a target left replicating from a golfops that is gone would
-// refuse writes and retry forever.
-void detach(const core::redis::Settings& settings, core::Context& context) {
+// Makes the target a master again; true once it is. Runs after errors and
+// SIGINT too (shielded, bounded): a target left replicating from a golfops
+// that is gone would refuse writes and retry forever. While Redis is still
+// loading the snapshot it refuses REPLICAOF (LOADING): asked again until it
+// accepts, for up to two minutes.
+bool detach(const core::redis::Settings& settings, core::Context& context) {
   core::CancellationShield shield;
-  try {
-    auto bounded = settings;
-    bounded.deadline = core::net::deadline_after(core::Milliseconds(5000));
-    core::redis::Client client(bounded);
-    client.command({"REPLICAOF", "NO", "ONE"});
-  } catch (const core::Error& error) {
-    context.log.error(fmt::format("the target Redis may still be a replica of golfops: run "
-                                  "REPLICAOF NO ONE on it ({})",
-                                  error.what()));
+  auto deadline = Clock::now() + std::chrono::minutes(2);
+  std::string last;
+  while (Clock::now() < deadline) {
+    try {
+      auto bounded = settings;
+      bounded.deadline = core::net::deadline_after(core::Milliseconds(5000));
+      core::redis::Client client(bounded);
+      auto reply = client.pipeline({{"REPLICAOF", "NO", "ONE"}}).front();
+      if (!reply.is_error()) {
+        return true;
+      }
+      last = reply.text;
+      if (reply.error_code() != "LOADING") {
+        break;
+      }
+    } catch (const core::Error& error) {
+      last = error.what();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  context.log.error(fmt::format("the target Redis may still be a replica of golfops: run "
+                                "REPLICAOF NO ONE on it ({})",
+                                last));
+  return false;
 }
+
+// Detaches the target on every way out of the restore, exceptions of any
+// kind included, unless the restore detached it itself.
+class DetachGuard {
+public:
+  DetachGuard(const core::redis::Settings& settings, core::Context& context)
+      : m_settings(settings), m_context(context) {}
+  ~DetachGuard() {
+    if (m_armed) {
+      detach(m_settings, m_context);
+    }
+  }
+  DetachGuard(const DetachGuard&) = delete;
+  DetachGuard& operator=(const DetachGuard&) = delete;
+  bool detach_now() {
+    m_armed = false;
+    return detach(m_settings, m_context);
+  }
+
+private:
+  const core::redis::Settings& m_settings;
+  core::Context& m_context;
+  bool m_armed = true;
+};
 
 } // namespace
 
@@ -237,36 +310,50 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
   result.target_db = target.address();
   auto started = Clock::now();
   SnapshotMaster master(target.local_ip());
-  try {
-    target.command({"REPLICAOF", target.local_ip(), std::to_string(master.port())});
-    master.accept_replica(manifest.bytes_in, Clock::now() + std::chrono::seconds(30));
-    Throughput sending(context.progress, "restoring " + manifest.id + " into " + target.address());
-    core::Sink to_replica = [&](std::string_view rdb) { master.send(rdb); };
-    auto sent = read_backup(archive_path(options, manifest), &to_replica, sending);
-    if (!sent.archive_error.empty()) {
-      core::throw_failed(fmt::format("backup {}: {}", manifest.id, sent.archive_error));
-    }
-    // Loaded once the link is up and no sync or load is in progress.
-    auto deadline = Clock::now() + std::chrono::minutes(30);
-    while (true) {
-      master.drain();
-      auto info = target.command({"INFO", "replication"}).text;
-      auto loading =
-          core::redis::info_field(target.command({"INFO", "persistence"}).text, "loading");
-      if (core::redis::info_field(info, "master_link_status") == "up" &&
-          core::redis::info_field(info, "master_sync_in_progress") == "0" && loading == "0") {
-        break;
-      }
-      if (Clock::now() > deadline) {
-        core::throw_failed("the target Redis did not finish loading the snapshot in 30 minutes");
-      }
-      context.cancel.sleep_for(core::Milliseconds(50));
-    }
-  } catch (const core::Error&) {
-    detach(settings, context);
-    throw;
+  DetachGuard guard(settings, context);
+  target.command({"REPLICAOF", target.local_ip(), std::to_string(master.port())});
+  master.accept_replica(
+      target.peer_ip(), manifest.bytes_in, Clock::now() + std::chrono::seconds(30));
+  Throughput sending(context.progress, "restoring " + manifest.id + " into " + target.address());
+  core::Sink to_replica = [&](std::string_view rdb) { master.send(rdb); };
+  auto sent = read_backup(archive_path(options, manifest), &to_replica, sending);
+  if (!sent.archive_error.empty()) {
+    core::throw_failed(fmt::format("backup {}: {}", manifest.id, sent.archive_error));
   }
-  detach(settings, context);
+  // Loaded once the link is up and no sync or load is in progress; a link
+  // that stays down after the transfer means Redis refused the snapshot
+  // (an RDB from a newer Redis, say).
+  auto deadline = Clock::now() + std::chrono::minutes(30);
+  auto down_since = Clock::time_point::max(); // max: the link is not down
+  while (true) {
+    master.drain();
+    auto info = target.command({"INFO", "replication"}).text;
+    auto loading = core::redis::info_field(target.command({"INFO", "persistence"}).text, "loading");
+    auto link = core::redis::info_field(info, "master_link_status");
+    auto syncing = core::redis::info_field(info, "master_sync_in_progress");
+    if (link == "up" && syncing == "0" && loading == "0") {
+      break;
+    }
+    if (link != "up" && syncing == "0" && loading == "0") {
+      down_since = std::min(down_since, Clock::now());
+      if (Clock::now() - down_since > std::chrono::seconds(5)) {
+        core::throw_failed(fmt::format("Redis at {} did not load the snapshot (its replication "
+                                       "link stayed down; see its log)",
+                                       target.address()));
+      }
+    } else {
+      down_since = Clock::time_point::max();
+    }
+    if (Clock::now() > deadline) {
+      core::throw_failed("the target Redis did not finish loading the snapshot in 30 minutes");
+    }
+    context.cancel.sleep_for(core::Milliseconds(50));
+  }
+  if (!guard.detach_now()) {
+    core::throw_failed(fmt::format("the snapshot was loaded, but Redis at {} is still a replica "
+                                   "of golfops: run REPLICAOF NO ONE on it",
+                                   target.address()));
+  }
   auto keyspace = target.command({"INFO", "keyspace"}).text;
   for (auto table : manifest.tables) {
     auto line = core::redis::info_field(keyspace, table.name);

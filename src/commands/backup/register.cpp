@@ -188,11 +188,15 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
           auto outcome = run(options, invocation);
           write_metrics_file(path, options, database, nullptr);
           return outcome;
-        } catch (const core::Error& error) {
+        } catch (const std::exception& failure) {
+          // Any failure (a filesystem error included) keeps the catalog's
+          // gauges beside the error, so alerts on the last success go on.
+          const auto* error = dynamic_cast<const core::Error*>(&failure);
+          core::Error generic(core::ExitCode::failed, failure.what());
           try {
-            write_metrics_file(path, options, database, &error);
+            write_metrics_file(path, options, database, error != nullptr ? error : &generic);
             flags->metrics_written = true;
-          } catch (const core::Error&) {
+          } catch (const std::exception&) {
             // The error being reported matters more than the file.
           }
           throw;

@@ -123,8 +123,9 @@ void restore_archive(const BackupOptions& options,
     argv.insert(argv.end(), {"--clean", "--if-exists"});
   }
   if (jobs > 1) {
-    ScratchFile scratch(source.parent_path() /
-                        fmt::format(".restore-{}-{}.tmp", manifest.id, core::random_hex(4)));
+    ScratchFile scratch(
+        source.parent_path() /
+        fmt::format(".restore-{}-{}.{}.tmp", manifest.id, core::random_hex(4), ::getpid()));
     Throughput throughput(context.progress, "checking and unpacking " + manifest.id);
     core::Sink to_scratch = [&](std::string_view data) { scratch.write(data); };
     auto read = read_backup(source, &to_scratch, throughput);
@@ -173,10 +174,15 @@ void drop_created_database(core::pg::Client& admin,
     auto settings = core::pg::settings_like(admin);
     settings.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     core::pg::Client client(settings);
-    client.execute("DROP DATABASE IF EXISTS " + client.quote_identifier(name) + " WITH (FORCE)");
+    // Its sessions first (pg_restore workers a signal left behind), then the
+    // database: DROP ... WITH (FORCE) would need PostgreSQL 13.
+    client.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND "
+                   "pid <> pg_backend_pid()",
+                   {name});
+    client.execute("DROP DATABASE IF EXISTS " + client.quote_identifier(name));
   } catch (const core::Error& error) {
     context.log.warning(fmt::format("could not drop database {} that golfops created: {}; drop "
-                                    "it with DROP DATABASE {} WITH (FORCE)",
+                                    "it with DROP DATABASE {}",
                                     name,
                                     error.what(),
                                     admin.quote_identifier(name)));

@@ -126,8 +126,10 @@ FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT i.indisvalid
-  AND i.indexrelid NOT IN (SELECT index_relid FROM pg_stat_progress_create_index
-                           WHERE pid NOT IN (pg_backend_pid(), $1::int)))";
+  AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p
+                  WHERE p.index_relid = i.indexrelid
+                    AND p.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND p.pid NOT IN (pg_backend_pid(), $1::int)))";
 
 std::set<std::string> column(const core::pg::Result& result) {
   std::set<std::string> values;

@@ -33,6 +33,21 @@ std::string ok_metric(std::string_view name, std::string_view help, std::string_
                      labels.empty() ? std::string() : fmt::format("{{{}}}", labels));
 }
 
+std::string label_value(std::string_view value) {
+  std::string escaped;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      escaped += '\\';
+      escaped += c;
+    } else if (c == '\n') {
+      escaped += "\\n";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
 std::string metrics_file_in(const std::vector<std::string>& words) {
   for (std::size_t index = 0; index < words.size(); ++index) {
     if (words[index] == "--metrics-file" && index + 1 < words.size()) {

@@ -25,6 +25,9 @@ std::string error_metric(std::string_view name,
 // The same gauge at 0: this run worked.
 std::string ok_metric(std::string_view name, std::string_view help, std::string_view labels = {});
 
+// A label value escaped as the Prometheus text format asks (\\, \", \n).
+std::string label_value(std::string_view value);
+
 // The --metrics-file value in a command line ("--metrics-file P" or
 // "--metrics-file=P"), or empty: for reporting a failure that happened
 // before the command's own flags were parsed.

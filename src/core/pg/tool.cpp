@@ -6,12 +6,15 @@
 #include "core/proc.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <map>
 #include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace golfops::core::pg {
 namespace {
@@ -42,6 +45,28 @@ std::map<std::string, std::string> compiled_defaults() {
   return defaults;
 }
 
+constexpr std::string_view k_directory_prefix = "golfops-pg.";
+
+// Passfile directories of golfops processes that were killed (kill -9)
+// before they could remove them: "golfops-pg.<pid>.XXXXXX", owned by this
+// user, whose pid is gone.
+void remove_abandoned_passfiles(const std::filesystem::path& parent) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, error)) {
+    auto name = entry.path().filename().string();
+    if (!name.starts_with(k_directory_prefix)) {
+      continue;
+    }
+    auto pid = std::atoi(name.c_str() + k_directory_prefix.size());
+    struct stat owner {};
+    if (pid <= 0 || ::lstat(entry.path().c_str(), &owner) != 0 || owner.st_uid != ::getuid() ||
+        !S_ISDIR(owner.st_mode) || ::kill(pid, 0) == 0 || errno != ESRCH) {
+      continue;
+    }
+    std::filesystem::remove_all(entry.path(), error);
+  }
+}
+
 } // namespace
 
 ToolAccess::ToolAccess(const Client& client,
@@ -51,11 +76,15 @@ ToolAccess::ToolAccess(const Client& client,
   auto defaults = compiled_defaults();
   auto& shown = m_shown;
   std::string password;
+  std::string passfile;
   for (const auto& [keyword, value] : used.parameters) {
     if (keyword == "password") {
       password = value;
-    } else if (keyword != "sslpassword" && keyword != "passfile" && keyword != "application_name" &&
-               keyword != "fallback_application_name") {
+    } else if (keyword == "passfile") {
+      passfile = value; // a path, not a secret: the child reads the same file
+    } else if (keyword != "sslpassword" && keyword != "application_name" &&
+               keyword != "fallback_application_name" &&
+               !(defaults.contains(keyword) && defaults[keyword] == value)) {
       shown.set(keyword, value);
     }
   }
@@ -64,13 +93,16 @@ ToolAccess::ToolAccess(const Client& client,
     shown.set("dbname", std::string(dbname));
   }
   if (password.empty()) {
+    if (!passfile.empty()) {
+      shown.set("passfile", passfile);
+    }
     return;
   }
   const char* temporary = std::getenv("TMPDIR");
-  auto pattern =
-      (std::filesystem::path(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp") /
-       "golfops-pg.XXXXXX")
-          .string();
+  auto parent =
+      std::filesystem::path(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp");
+  remove_abandoned_passfiles(parent);
+  auto pattern = (parent / fmt::format("{}{}.XXXXXX", k_directory_prefix, ::getpid())).string();
   if (::mkdtemp(pattern.data()) == nullptr) { // 0700
     throw_failed(fmt::format("cannot create a private directory for the PostgreSQL passfile in "
                              "{}: {}",

@@ -7,6 +7,7 @@
 #include "core/redact.hpp"
 
 #include <array>
+#include <charconv>
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
@@ -287,7 +288,11 @@ std::uint64_t Client::receive_snapshot(const std::function<void(std::string_view
         read_more();
       }
     }
-    std::uint64_t size = std::stoull(header.substr(1));
+    std::uint64_t size = 0;
+    auto [end, error] = std::from_chars(header.data() + 1, header.data() + header.size(), size);
+    if (error != std::errc() || end != header.data() + header.size()) {
+      throw_failed(fmt::format("Redis at {} answered SYNC with '{}'", m_address, redact(header)));
+    }
     while (total < size) {
       if (pending.empty()) {
         read_more();

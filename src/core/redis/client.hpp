@@ -100,6 +100,8 @@ public:
   const std::string& address() const { return m_address; }
   // This host's IP address as the server sees the connection.
   std::string local_ip() const { return m_stream->local_ip(); }
+  // The server's IP address, as connected.
+  std::string peer_ip() const { return m_stream->peer_ip(); }
   // A connection that timed out or broke in the middle of a reply is never
   // used again: the next read would return the previous command's reply.
   bool broken() const { return m_broken; }
