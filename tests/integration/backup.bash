@@ -337,7 +337,7 @@ redis_backup=$(jq -r .id "$RUN_OUT")
 redis_file=$(jq -r .path "$RUN_OUT")
 [[ $(stat -c %a "$redis_file") == 600 ]] || fail "RDB backup mode $(stat -c %a "$redis_file")"
 zstd -dc "$redis_file" | head -c 5 | grep -q REDIS || fail "not an RDB inside"
-run "$GOLFOPS" backup verify --database redis
+run "$GOLFOPS" backup verify --redis
 expect_status 0
 run "$GOLFOPS" restore "$redis_backup"
 expect_status 2
@@ -360,10 +360,21 @@ expect_status 0
 rcli INFO replication | grep -q '^role:master' || fail "Redis was left a replica"
 expect_json '[.tables[] | .restored] == [3001, 1]'
 
+test_case "a PostgreSQL database named redis and the Redis backups share a directory, never a list"
+sql postgres "CREATE DATABASE redis" >/dev/null
+run "$GOLFOPS" backup --database redis -o json
+expect_status 0
+run "$GOLFOPS" backup list --database redis -o json
+expect_json '[.backups[] | .file | endswith(".dump.zst")] == [true]'
+run "$GOLFOPS" backup list --redis -o json
+expect_json '([.backups[] | .file | endswith(".rdb.zst")] | all) and (.backups | length) == 1'
+run "$GOLFOPS" restore latest --database redis --target-db redis_copy --create
+expect_status 0
+
 test_case "a damaged Redis backup: verify exits 1, restore --redis refuses and changes nothing"
 size=$(stat -c %s "$redis_file")
 printf '\x00' | dd of="$redis_file" bs=1 seek=$((size / 2)) conv=notrunc status=none
-run "$GOLFOPS" backup verify --database redis
+run "$GOLFOPS" backup verify --redis
 expect_status 1
 rcli SET marker kept >/dev/null
 run "$GOLFOPS" restore --redis --yes

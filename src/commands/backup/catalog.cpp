@@ -140,6 +140,12 @@ std::vector<Manifest> list_backups(const BackupOptions& options,
   std::vector<Manifest> found;
   if (!database.empty()) {
     read_directory(database_dir(options, database), found, problems);
+    // One directory may hold both kinds (a PostgreSQL database named
+    // "redis"): each command sees only its own, so retention and `latest`
+    // never mix them.
+    std::erase_if(found, [&](const Manifest& manifest) {
+      return is_redis_backup(manifest) != options.redis;
+    });
   } else {
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(options.dir, error)) {

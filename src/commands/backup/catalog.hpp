@@ -13,6 +13,11 @@
 
 namespace golfops::commands::backup {
 
+// An RDB snapshot (backup --redis) rather than a pg_dump archive.
+inline bool is_redis_backup(const Manifest& manifest) {
+  return manifest.file.ends_with(".rdb.zst");
+}
+
 // Where a database's backups live: <dir>/<database>/.
 std::filesystem::path database_dir(const BackupOptions& options, const std::string& database);
 
@@ -25,8 +30,9 @@ void write_manifest(const std::filesystem::path& directory, const Manifest& mani
 
 // Every backup with a readable manifest whose archive is present, newest
 // first; for `database`, or for every database under the backup dir when
-// it is empty. Unreadable manifests are skipped with a warning in
-// `problems`.
+// it is empty. For one database, only the kind options.redis asks for (RDB
+// snapshots or pg_dump archives). Unreadable manifests are skipped with a
+// warning in `problems`.
 std::vector<Manifest> list_backups(const BackupOptions& options,
                                    const std::string& database,
                                    std::vector<std::string>* problems = nullptr);

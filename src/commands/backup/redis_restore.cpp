@@ -279,7 +279,7 @@ private:
 
 RestoreResult run_redis_restore(const BackupOptions& options, core::Context& context) {
   auto manifest = find_backup(options, "redis", options.id);
-  if (!manifest.file.ends_with(".rdb.zst")) {
+  if (!is_redis_backup(manifest)) {
     core::throw_usage(fmt::format("ID: {} is not a Redis backup", manifest.id));
   }
   auto settings = core::redis::settings_from(context.config);

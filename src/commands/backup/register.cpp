@@ -230,6 +230,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   auto* list = backup->add_subcommand("list", "Backups, newest first: size, age, verified");
   add_dir(list, *flags);
   list->add_option("--database", flags->database, "Only this database's backups (default: all)");
+  list->add_flag("--redis", flags->redis, "Only the Redis backups (backup --redis)");
   wire(list, {}, [](BackupOptions options, commands::Invocation& invocation) {
     auto result = run_list(options, invocation.context);
     return commands::Outcome{render(result)};
@@ -241,6 +242,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   verify->add_option("ID", flags->id, "Backup id, a unique part of one, or latest (default)");
   verify->add_option(
       "--database", flags->database, "Database whose latest backup (default: database.url's)");
+  verify->add_flag("--redis", flags->redis, "The latest Redis backup (backup --redis)");
   verify->add_flag("--restore-test",
                    flags->restore_test,
                    "Also restore into a throwaway database and compare every table's rows");
@@ -255,6 +257,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   add_dir(prune, *flags);
   prune->add_option(
       "--database", flags->database, "Database whose backups (default: database.url's)");
+  prune->add_flag("--redis", flags->redis, "Prune the Redis backups (backup --redis)");
   prune->add_flag("--dry-run", flags->dry_run, "Show what would be removed; remove nothing");
   prune->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
   prune->footer("The newest verified backup is always kept.\n\nEXAMPLES:\n  golfops backup prune "

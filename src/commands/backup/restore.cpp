@@ -29,7 +29,7 @@ std::size_t user_tables(core::pg::Client& admin, const std::string& database) {
 
 RestoreResult run_restore(const BackupOptions& options, core::Context& context) {
   auto manifest = find_backup(options, options.chosen_database(), options.id);
-  if (manifest.file.ends_with(".rdb.zst")) {
+  if (is_redis_backup(manifest)) {
     core::throw_usage(fmt::format(
         "ID: {} is a Redis backup: restore it with golfops restore --redis", manifest.id));
   }

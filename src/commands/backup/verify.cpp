@@ -132,7 +132,7 @@ VerifyResult run_verify(const BackupOptions& options, core::Context& context) {
   VerifyResult result;
   result.manifest = find_backup(options, options.chosen_database(), options.id);
   auto& manifest = result.manifest;
-  bool redis = manifest.file.ends_with(".rdb.zst");
+  bool redis = is_redis_backup(manifest);
   if (redis && options.restore_test) {
     core::throw_usage("--restore-test: not for a Redis backup (verify checks its SHA-256 and the "
                       "RDB's own CRC-64)");
