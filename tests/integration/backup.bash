@@ -382,6 +382,11 @@ expect_status 1
 expect_stderr "is damaged"
 [[ $(rcli GET marker) == kept ]] || fail "a damaged backup changed Redis"
 
+test_case "the database is found as libpq finds it: PGDATABASE when the URL names none"
+run env GOLFOPS_DATABASE_URL="postgres://golfops@127.0.0.1:$PG_PORT" PGDATABASE=shop "$GOLFOPS" backup verify -o json
+expect_status 0
+expect_json '.database == "shop"'
+
 test_case "under cron (no terminal) a successful backup prints nothing; -o json still answers"
 run "$GOLFOPS" backup
 expect_status 0

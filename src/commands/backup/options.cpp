@@ -5,6 +5,9 @@
 #include "core/pg/conninfo.hpp"
 
 #include <fmt/format.h>
+#include <optional>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace golfops::commands::backup {
 namespace {
@@ -100,7 +103,31 @@ BackupOptions options_from(const core::config::Config& config) {
                        bounded(config, "backup.keep_weekly", 0, 100000),
                        bounded(config, "backup.keep_monthly", 0, 100000)};
   auto conninfo = core::pg::parse_conninfo(config.text("database.url"), "database.url");
-  options.default_database = conninfo.get("dbname").value_or(conninfo.get("user").value_or(""));
+  // As libpq picks it: the URL's dbname, PGDATABASE, then the user name
+  // (the URL's, PGUSER, the login), so list, verify, prune and restore look
+  // where backup wrote.
+  const auto& environment = config.environment();
+  auto from_environment = [&](const char* name) -> std::optional<std::string> {
+    auto found = environment.find(name);
+    if (found == environment.end() || found->second.empty()) {
+      return std::nullopt;
+    }
+    return found->second;
+  };
+  auto login = [] {
+    const auto* entry = ::getpwuid(::geteuid());
+    return entry != nullptr ? std::string(entry->pw_name) : std::string();
+  };
+  for (const auto& candidate : {conninfo.get("dbname"),
+                                from_environment("PGDATABASE"),
+                                conninfo.get("user"),
+                                from_environment("PGUSER"),
+                                std::optional<std::string>(login())}) {
+    if (candidate && !candidate->empty()) {
+      options.default_database = *candidate;
+      break;
+    }
+  }
   return options;
 }
 
