@@ -48,6 +48,15 @@ struct ErrorExit {
       report;
 };
 
+// The ErrorExit of a family with --metrics-file: a golfops failure (bad
+// config, cannot start) is written to the file as `<metric>{reason} 1`, so
+// the textfile collector sees it instead of stale or missing values; not
+// when `already_written` says the run wrote the file itself.
+ErrorExit metrics_file_error_exit(std::string family,
+                                  std::string metric,
+                                  std::string help,
+                                  std::function<bool()> already_written = {});
+
 // The command chosen while parsing, run by cli::main after parsing ends.
 struct Selected {
   std::function<Outcome(Invocation&)> run;

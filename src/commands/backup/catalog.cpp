@@ -28,14 +28,22 @@ template <typename T> std::optional<T> optional_from(const nlohmann::json& json,
   return json.at(key).get<T>();
 }
 
-nlohmann::json to_json(const Manifest& manifest) {
-  auto tables = nlohmann::json::array();
-  for (const auto& table : manifest.tables) {
-    tables.push_back({{"schema", table.schema},
-                      {"name", table.name},
-                      {"rows", optional_json(table.rows)},
-                      {"estimate", optional_json(table.estimate)}});
+} // namespace
+
+nlohmann::json tables_to_json(const std::vector<TableRows>& tables) {
+  auto json = nlohmann::json::array();
+  for (const auto& table : tables) {
+    json.push_back({{"schema", table.schema},
+                    {"name", table.name},
+                    {"rows", optional_json(table.rows)},
+                    {"estimate", optional_json(table.estimate)},
+                    {"restored", optional_json(table.restored)}});
   }
+  return json;
+}
+
+nlohmann::json manifest_to_json(const Manifest& manifest) {
+  auto tables = tables_to_json(manifest.tables);
   return {{"manifest_version", 1},
           {"id", manifest.id},
           {"database", manifest.database},
@@ -60,6 +68,8 @@ nlohmann::json to_json(const Manifest& manifest) {
            manifest.verified_how.empty() ? nlohmann::json(nullptr)
                                          : nlohmann::json(manifest.verified_how)}};
 }
+
+namespace {
 
 Manifest from_json(const nlohmann::json& json) {
   Manifest manifest;
@@ -131,7 +141,8 @@ std::filesystem::path manifest_path(const std::filesystem::path& directory, cons
 }
 
 void write_manifest(const std::filesystem::path& directory, const Manifest& manifest) {
-  core::atomic_write(manifest_path(directory, manifest.id), to_json(manifest).dump(2) + "\n", 0600);
+  core::atomic_write(
+      manifest_path(directory, manifest.id), manifest_to_json(manifest).dump(2) + "\n", 0600);
 }
 
 std::vector<Manifest> list_backups(const BackupOptions& options,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ inline bool is_redis_backup(const Manifest& manifest) {
 std::filesystem::path database_dir(const BackupOptions& options, const std::string& database);
 
 std::filesystem::path manifest_path(const std::filesystem::path& directory, const std::string& id);
+
+// The manifest as written to <id>.json and shown by -o json.
+nlohmann::json manifest_to_json(const Manifest& manifest);
+// Tables with their archived, estimated and restored counts (null: unknown).
+nlohmann::json tables_to_json(const std::vector<TableRows>& tables);
 
 // Writes the manifest atomically (0600). A backup appears in `list` only
 // once its manifest exists, and the manifest is written after the archive

@@ -137,24 +137,10 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   auto flags = std::make_shared<Flags>();
   // With --metrics-file, a failure before the command runs (bad config) is
   // written there too, so the textfile collector sees golfops failing.
-  selected.error_exits.push_back(
-      {[flags](const std::vector<std::string>& words) {
-         return !flags->metrics_written &&
-                std::find(words.begin(), words.end(), "backup") != words.end() &&
-                !core::output::metrics_file_in(words).empty();
-       },
-       [](const core::Error& error, const std::vector<std::string>& words, std::ostream&)
-           -> std::optional<int> {
-         try {
-           core::output::write_textfile(
-               core::output::metrics_file_in(words),
-               core::output::error_metric("golfops_backup_error",
-                                          "1 when the last golfops backup command failed.",
-                                          error));
-         } catch (const core::Error&) {
-         }
-         return std::nullopt;
-       }});
+  selected.error_exits.push_back(commands::metrics_file_error_exit(
+      "backup", "golfops_backup_error", "1 when the last golfops backup command failed.", [flags] {
+        return flags->metrics_written;
+      }));
   core::config::add_validator([](const core::config::Config& config) { options_from(config); });
   // How a verb runs: under cron (silent on success without a terminal)
   // and with --metrics-file (refreshed after the run, failed or not).

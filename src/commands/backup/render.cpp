@@ -10,45 +10,6 @@ namespace {
 
 using Tone = core::output::Table::Tone;
 
-nlohmann::json optional_json(const auto& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-nlohmann::json tables_json(const std::vector<TableRows>& tables) {
-  auto json = nlohmann::json::array();
-  for (const auto& table : tables) {
-    json.push_back({{"schema", table.schema},
-                    {"name", table.name},
-                    {"rows", optional_json(table.rows)},
-                    {"estimate", optional_json(table.estimate)},
-                    {"restored", optional_json(table.restored)}});
-  }
-  return json;
-}
-
-nlohmann::json manifest_json(const Manifest& manifest) {
-  return {{"id", manifest.id},
-          {"database", manifest.database},
-          {"label", manifest.label},
-          {"file", manifest.file},
-          {"started_at", manifest.started_at},
-          {"finished_at", manifest.finished_at},
-          {"duration_ms", manifest.duration_ms},
-          {"bytes_in", manifest.bytes_in},
-          {"bytes_out", manifest.bytes_out},
-          {"sha256", manifest.sha256},
-          {"server_version", manifest.server_version},
-          {"pg_dump_version", manifest.pg_dump_version},
-          {"golfops_version", manifest.golfops_version},
-          {"verified_at",
-           manifest.verified_at.empty() ? nlohmann::json(nullptr)
-                                        : nlohmann::json(manifest.verified_at)},
-          {"verified_how",
-           manifest.verified_how.empty() ? nlohmann::json(nullptr)
-                                         : nlohmann::json(manifest.verified_how)},
-          {"tables", tables_json(manifest.tables)}};
-}
-
 std::string seconds(std::int64_t milliseconds) {
   return fmt::format("{:.1f} s", static_cast<double>(milliseconds) / 1000.0);
 }
@@ -110,7 +71,7 @@ core::output::Table rows_table(const std::vector<TableRows>& tables, bool restor
 core::output::Report render(const BackupResult& result) {
   const auto& manifest = result.manifest;
   core::output::Report report;
-  report.json = manifest_json(manifest);
+  report.json = manifest_to_json(manifest);
   report.json["path"] = result.path.string();
   report.notes.push_back(
       fmt::format("backup {} of {}: {} dumped, {} written ({:.1f}%), {} tables, {} rows, in {}",
@@ -135,7 +96,7 @@ core::output::Report render(const ListResult& result) {
   table.align_right(3);
   table.align_right(4);
   for (const auto& manifest : result.backups) {
-    report.json["backups"].push_back(manifest_json(manifest));
+    report.json["backups"].push_back(manifest_to_json(manifest));
     auto verified = manifest.verified_how == "failed" ? "FAILED"
                     : manifest.verified_at.empty()    ? "no"
                                                       : manifest.verified_how;
@@ -167,7 +128,7 @@ core::output::Report render(const VerifyResult& result) {
                  {"ok", result.ok},
                  {"verified_how", result.manifest.verified_how},
                  {"problems", result.problems},
-                 {"tables", tables_json(result.tables)}};
+                 {"tables", tables_to_json(result.tables)}};
   if (!result.tables.empty()) {
     report.tables.push_back(rows_table(result.tables, true));
   }
@@ -221,7 +182,7 @@ core::output::Report render(const RestoreResult& result) {
                  {"created", result.created},
                  {"duration_ms", result.duration_ms},
                  {"mismatches", result.mismatches},
-                 {"tables", tables_json(result.tables)}};
+                 {"tables", tables_to_json(result.tables)}};
   report.tables.push_back(rows_table(result.tables, true));
   report.notes.push_back(fmt::format("restored backup {} into {}{} in {}",
                                      result.manifest.id,

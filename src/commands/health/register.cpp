@@ -137,22 +137,8 @@ void register_health(CLI::App& app, commands::Selected& selected) {
   // With --metrics-file, a golfops failure (bad config, cannot start) is
   // written to the file, so the textfile collector sees it instead of stale
   // or missing values.
-  selected.error_exits.push_back(
-      {[](const std::vector<std::string>& words) {
-         return std::find(words.begin(), words.end(), "health") != words.end() &&
-                !core::output::metrics_file_in(words).empty();
-       },
-       [](const core::Error& error, const std::vector<std::string>& words, std::ostream&)
-           -> std::optional<int> {
-         try {
-           core::output::write_textfile(
-               core::output::metrics_file_in(words),
-               core::output::error_metric(k_error_metric, k_error_help, error));
-         } catch (const core::Error&) {
-           // The error being reported matters more than the file.
-         }
-         return std::nullopt;
-       }});
+  selected.error_exits.push_back(commands::metrics_file_error_exit(
+      "health", std::string(k_error_metric), std::string(k_error_help)));
   auto flags = std::make_shared<Flags>();
   auto* command = app.add_subcommand(
       "health", "Probe every configured dependency at once: PostgreSQL, Redis, HTTP, TCP, disk");

@@ -33,12 +33,8 @@ std::vector<Token> tokens(std::string_view statement, std::size_t count) {
   std::size_t at = 0;
   while (at < statement.size() && found.size() < count) {
     char c = statement[at];
-    if (statement.substr(at, 2) == "--") {
-      at = statement.find('\n', at);
-      at = at == std::string_view::npos ? statement.size() : at + 1;
-    } else if (statement.substr(at, 2) == "/*") {
-      at = statement.find("*/", at + 2);
-      at = at == std::string_view::npos ? statement.size() : at + 2;
+    if (auto past = skip_comment(statement, at); past != at) {
+      at = past;
     } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
       ++at;
     } else if (c == '"') {

@@ -131,6 +131,20 @@ std::vector<std::size_t> statement_starts(std::string_view sql) {
   return starts;
 }
 
+std::size_t skip_comment(std::string_view sql, std::size_t at) {
+  auto end_of = [&](std::string_view closer, std::size_t from) {
+    auto found = sql.find(closer, from);
+    return found == std::string_view::npos ? sql.size() : found + closer.size();
+  };
+  if (sql.substr(at, 2) == "--") {
+    return end_of("\n", at);
+  }
+  if (sql.substr(at, 2) == "/*") {
+    return end_of("*/", at + 2);
+  }
+  return at;
+}
+
 std::size_t characters_before(std::string_view sql, std::size_t offset) {
   std::size_t characters = 0;
   for (std::size_t index = 0; index < offset && index < sql.size(); ++index) {

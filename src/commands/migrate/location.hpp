@@ -23,6 +23,11 @@ struct StatementRange {
 };
 std::vector<StatementRange> statement_ranges(std::string_view sql);
 
+// Past the `--` or `/* */` comment starting at `at` (the end of the text
+// when it never closes); `at` itself when no comment starts there. For the
+// lexers that read a statement's leading words.
+std::size_t skip_comment(std::string_view sql, std::size_t at);
+
 // Number of characters (not bytes) in sql[0, offset).
 std::size_t characters_before(std::string_view sql, std::size_t offset);
 

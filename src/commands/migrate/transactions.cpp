@@ -18,12 +18,8 @@ std::vector<std::string> leading_words(std::string_view statement, std::size_t c
   std::size_t at = 0;
   while (at < statement.size() && words.size() < count) {
     char c = statement[at];
-    if (statement.substr(at, 2) == "--") {
-      at = statement.find('\n', at);
-      at = at == std::string_view::npos ? statement.size() : at + 1;
-    } else if (statement.substr(at, 2) == "/*") {
-      at = statement.find("*/", at + 2);
-      at = at == std::string_view::npos ? statement.size() : at + 2;
+    if (auto past = skip_comment(statement, at); past != at) {
+      at = past;
     } else if (c == '\'' || c == '"' || c == '$') {
       break;
     } else if (std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_') {
