@@ -231,6 +231,8 @@ grep -q "interrupted (SIGINT)" restore.err || fail "message: $(cat restore.err)"
 test_case "prune keeps what the policy says and the newest verified backup; --dry-run removes nothing"
 "$GOLFOPS" backup
 "$GOLFOPS" backup
+run "$GOLFOPS" backup prune --dry-run
+expect_stdout "would remove"
 run "$GOLFOPS" backup prune --dry-run -o json
 expect_status 0
 expect_json '.dry_run == true'
@@ -381,6 +383,14 @@ run "$GOLFOPS" restore --redis --yes
 expect_status 1
 expect_stderr "is damaged"
 [[ $(rcli GET marker) == kept ]] || fail "a damaged backup changed Redis"
+
+test_case "refused credentials during --restore-test say unreachable (3) and leave the backup verified"
+run "$GOLFOPS" backup verify
+expect_status 0
+run env GOLFOPS_DATABASE_URL="postgres://golfops@127.0.0.1:$PG_PORT/shop?password=wrong" "$GOLFOPS" backup verify --restore-test
+expect_status 3
+run "$GOLFOPS" backup list --database shop -o json
+expect_json '.backups[0].verified_at != null'
 
 test_case "the database is found as libpq finds it: PGDATABASE when the URL names none"
 run env GOLFOPS_DATABASE_URL="postgres://golfops@127.0.0.1:$PG_PORT" PGDATABASE=shop "$GOLFOPS" backup verify -o json

@@ -162,7 +162,8 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
       if (!flags->dir.empty()) {
         selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
       }
-      selected.silent_unless_terminal = how.cron;
+      // A dry run exists for its output: never silent.
+      selected.silent_unless_terminal = how.cron && !flags->dry_run;
       selected.run = [flags, run, how](commands::Invocation& invocation) {
         auto options = options_for(*flags, invocation);
         if (!how.metrics || flags->metrics_file.empty()) {
