@@ -108,7 +108,7 @@ second=$(jq -r .id "$RUN_OUT")
 damaged=$(jq -r .path "$RUN_OUT")
 cp "$damaged" pristine.zst
 size=$(stat -c %s "$damaged")
-printf '\xff' | dd of="$damaged" bs=1 seek=$((size / 2)) conv=notrunc status=none
+flip_byte "$damaged" $((size / 2))
 run "$GOLFOPS" backup verify "$second"
 expect_status 1
 expect_stderr "SHA-256 of $second.dump.zst is"
@@ -375,7 +375,7 @@ expect_status 0
 
 test_case "a damaged Redis backup: verify exits 1, restore --redis refuses and changes nothing"
 size=$(stat -c %s "$redis_file")
-printf '\x00' | dd of="$redis_file" bs=1 seek=$((size / 2)) conv=notrunc status=none
+flip_byte "$redis_file" $((size / 2))
 run "$GOLFOPS" backup verify --redis
 expect_status 1
 rcli SET marker kept >/dev/null

@@ -401,6 +401,14 @@ expect_json() {
   jq -e "$1" "$RUN_OUT" >/dev/null || fail "JSON check '$1' failed"
 }
 
+# flip_byte FILE OFFSET: inverts every bit of one byte in place, so the file
+# always changes (writing a fixed value is a no-op when the byte already holds it).
+flip_byte() {
+  local old
+  old=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "\\$(printf '%03o' $((255 - old)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 test_case() {
   CURRENT_TEST=$1
   HARNESS_TESTS=$((HARNESS_TESTS + 1))
