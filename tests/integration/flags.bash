@@ -49,6 +49,7 @@ declare -A bad=(
   ["*	ID"]="a/b"
   ["*	--target-db"]=".."
   ["*	--jobs"]="0"
+  ["*	--key-file"]="$HARNESS_TMP/no-such.key"
 )
 # How each command is run, with its required arguments, when an option is
 # the one under test.

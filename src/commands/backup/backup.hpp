@@ -26,6 +26,9 @@ struct BackupOptions {
   int threads = 0;                  // zstd workers; 0: one per core
   std::filesystem::path pg_bin_dir; // empty: /usr/lib/postgresql/<server major>/bin
   RetentionPolicy retention;
+  bool encrypt = false;           // backup --encrypt, backup.encrypt
+  std::filesystem::path key_file; // backup.encryption_key_file; empty: none
+  std::string key_file_label = "backup.encryption_key_file";
 
   std::string id = "latest"; // verify, restore: ID, a unique prefix, or latest
   bool redis = false;        // backup --redis, restore --redis
@@ -67,6 +70,8 @@ struct Manifest {
   std::uint64_t bytes_out = 0; // the file
   std::string sha256;          // of the file
   int compression_level = 3;
+  std::string encryption;      // "aes-256-gcm"; empty: not encrypted
+  std::string key_fingerprint; // of the key it was encrypted with
   std::vector<TableRows> tables;
   std::string verified_at;  // empty: never verified
   std::string verified_how; // "checksum+archive", "restore-test"

@@ -3,6 +3,7 @@
 #include "commands/version/version.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/encryption.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/zstd.hpp"
@@ -60,6 +61,11 @@ nlohmann::json manifest_to_json(const Manifest& manifest) {
           {"bytes_out", manifest.bytes_out},
           {"sha256", manifest.sha256},
           {"compression", {{"algorithm", "zstd"}, {"level", manifest.compression_level}}},
+          {"encryption",
+           manifest.encryption.empty()
+               ? nlohmann::json(nullptr)
+               : nlohmann::json{{"algorithm", manifest.encryption},
+                                {"key_fingerprint", manifest.key_fingerprint}}},
           {"tables", tables},
           {"verified_at",
            manifest.verified_at.empty() ? nlohmann::json(nullptr)
@@ -89,6 +95,10 @@ Manifest from_json(const nlohmann::json& json) {
   manifest.sha256 = json.at("sha256").get<std::string>();
   if (json.contains("compression")) {
     manifest.compression_level = json.at("compression").value("level", 3);
+  }
+  if (json.contains("encryption") && json.at("encryption").is_object()) {
+    manifest.encryption = json.at("encryption").at("algorithm").get<std::string>();
+    manifest.key_fingerprint = json.at("encryption").at("key_fingerprint").get<std::string>();
   }
   for (const auto& table : json.value("tables", nlohmann::json::array())) {
     manifest.tables.push_back({table.at("schema").get<std::string>(),
@@ -202,7 +212,8 @@ BackupSlot::BackupSlot(const BackupOptions& options,
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(m_directory, error)) {
     auto file = entry.path().filename().string();
-    if (file.starts_with(".") && file.find(".zst.tmp.") != std::string::npos) {
+    if (file.starts_with(".") && (file.find(".zst.tmp.") != std::string::npos ||
+                                  file.find(".zst.enc.tmp.") != std::string::npos)) {
       std::filesystem::remove(entry.path(), error);
       context.log.info(fmt::format("removed {}, left by a backup that did not finish", file));
     } else if (file.starts_with(".restore-") && file.ends_with(".tmp")) {
@@ -221,6 +232,7 @@ BackupSlot::BackupSlot(const BackupOptions& options,
 struct BackupWriter::Compression {
   Compression(int level, int threads) : compressor(level, threads) {}
   core::ZstdCompressor compressor;
+  std::optional<core::StreamEncryptor> encryptor;
   core::Sha256 sha256;
 };
 
@@ -233,6 +245,14 @@ BackupWriter::BackupWriter(const BackupOptions& options,
   m_manifest.id = new_backup_id(m_started);
   m_manifest.label = options.label;
   m_manifest.file = m_manifest.id + std::string(extension);
+  std::optional<core::EncryptionKey> key;
+  if (options.encrypt) {
+    key = core::read_key_file(options.key_file, options.key_file_label);
+    m_manifest.file += ".enc";
+    m_manifest.encryption = core::k_encryption_algorithm;
+    m_manifest.key_fingerprint = key->fingerprint;
+    m_manifest.format += ", " + std::string(core::k_encryption_algorithm);
+  }
   m_manifest.golfops_version = version::golfops_version();
   m_manifest.started_at = core::format_utc_milliseconds(m_started);
   m_manifest.compression_level = options.compression_level;
@@ -240,23 +260,39 @@ BackupWriter::BackupWriter(const BackupOptions& options,
   int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   m_compression = std::make_unique<Compression>(options.compression_level, threads);
+  if (key) {
+    m_compression->encryptor.emplace(*key);
+  }
 }
 
 BackupWriter::~BackupWriter() = default;
 
 void BackupWriter::write(std::string_view data) {
   m_manifest.bytes_in += data.size();
-  m_compression->compressor.write(data, [this](std::string_view compressed) {
-    m_compression->sha256.update(compressed);
-    m_file->write(compressed);
-  });
+  m_compression->compressor.write(data, [this](std::string_view compressed) { store(compressed); });
+}
+
+// The bytes that land on disk are the ones hashed: verify checks an
+// encrypted backup's checksum without the key.
+void BackupWriter::land(std::string_view bytes) {
+  m_compression->sha256.update(bytes);
+  m_file->write(bytes);
+}
+
+// Compressed bytes, encrypted when asked.
+void BackupWriter::store(std::string_view compressed) {
+  if (m_compression->encryptor) {
+    m_compression->encryptor->write(compressed, [this](std::string_view bytes) { land(bytes); });
+  } else {
+    land(compressed);
+  }
 }
 
 BackupResult BackupWriter::commit() {
-  m_compression->compressor.finish([this](std::string_view compressed) {
-    m_compression->sha256.update(compressed);
-    m_file->write(compressed);
-  });
+  m_compression->compressor.finish([this](std::string_view compressed) { store(compressed); });
+  if (m_compression->encryptor) {
+    m_compression->encryptor->finish([this](std::string_view bytes) { land(bytes); });
+  }
   m_file->commit();
   auto finished = std::chrono::system_clock::now();
   m_manifest.finished_at = core::format_utc_milliseconds(finished);

@@ -16,7 +16,7 @@ namespace golfops::commands::backup {
 
 // An RDB snapshot (backup --redis) rather than a pg_dump archive.
 inline bool is_redis_backup(const Manifest& manifest) {
-  return manifest.file.ends_with(".rdb.zst");
+  return manifest.file.find(".rdb.zst") != std::string::npos;
 }
 
 // Where a database's backups live: <dir>/<database>/.
@@ -76,7 +76,9 @@ private:
 // without it (an error, SIGINT), it leaves nothing behind.
 class BackupWriter {
 public:
-  // `name`: the database, or "redis"; `extension`: ".dump.zst", ".rdb.zst".
+  // `name`: the database, or "redis"; `extension`: ".dump.zst", ".rdb.zst"
+  // (".enc" is added when options.encrypt: the file is then encrypted with
+  // the key file's key after compression).
   BackupWriter(const BackupOptions& options,
                Manifest manifest,
                std::string_view extension,
@@ -90,6 +92,9 @@ public:
   BackupResult commit();
 
 private:
+  void store(std::string_view compressed);
+  void land(std::string_view bytes);
+
   BackupSlot m_slot;
   Manifest m_manifest;
   std::chrono::system_clock::time_point m_started;

@@ -1,6 +1,7 @@
 #include "commands/backup/backup.hpp"
 #include "core/config/config.hpp"
 #include "core/config/schema.hpp"
+#include "core/encryption.hpp"
 #include "core/error.hpp"
 #include "core/pg/conninfo.hpp"
 
@@ -65,6 +66,15 @@ void add_config_keys() {
        .default_value = "",
        .description = "directory with pg_dump and pg_restore; default: "
                       "/usr/lib/postgresql/<server major>/bin"},
+      {.name = "backup.encrypt",
+       .type = ValueType::boolean,
+       .default_value = "false",
+       .description = "encrypt new backups (AES-256-GCM) with backup.encryption_key_file's key"},
+      {.name = "backup.encryption_key_file",
+       .type = ValueType::path,
+       .default_value = "",
+       .description = "key for encrypting backups and reading encrypted ones: 64 hex digits "
+                      "(openssl rand -hex 32), not readable by other users"},
       {.name = "backup.jobs",
        .type = ValueType::integer,
        .default_value = "2",
@@ -95,6 +105,19 @@ BackupOptions options_from(const core::config::Config& config) {
                                   options.dir.string()));
   }
   options.pg_bin_dir = config.text("backup.pg_bin_dir");
+  options.encrypt = config.boolean("backup.encrypt");
+  options.key_file = config.text("backup.encryption_key_file");
+  options.key_file_label = core::config::value_label(config.value("backup.encryption_key_file"),
+                                                     "backup.encryption_key_file");
+  if (!options.key_file.empty()) {
+    core::read_key_file(options.key_file, options.key_file_label); // a bad one stops every verb
+  }
+  if (options.encrypt && options.key_file.empty()) {
+    core::throw_usage(
+        fmt::format("{}: true needs backup.encryption_key_file (or --key-file): a "
+                    "file with 64 hex digits, e.g. from `openssl rand -hex 32`",
+                    core::config::value_label(config.value("backup.encrypt"), "backup.encrypt")));
+  }
   options.compression_level = bounded(config, "backup.compression_level", 1, 19);
   options.threads = bounded(config, "backup.threads", 0, 256);
   options.jobs = bounded(config, "backup.jobs", 1, 64);

@@ -282,6 +282,7 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
   if (!is_redis_backup(manifest)) {
     core::throw_usage(fmt::format("ID: {} is not a Redis backup", manifest.id));
   }
+  key_for(options, manifest); // a missing or wrong key stops it before anything changes
   auto settings = core::redis::settings_from(context.config);
   core::redis::Client target(settings);
   if (auto role = core::redis::info_field(target.command({"INFO", "replication"}).text, "role");
@@ -302,8 +303,7 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
   }
   // The checksum first: a damaged backup changes nothing.
   Throughput checking(context.progress, "checking " + manifest.id);
-  require_checksum(manifest,
-                   read_backup(archive_path(options, manifest), nullptr, checking).sha256);
+  require_checksum(manifest, read_backup(options, manifest, nullptr, checking).sha256);
 
   RestoreResult result;
   result.manifest = manifest;
@@ -316,7 +316,7 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
       target.peer_ip(), manifest.bytes_in, Clock::now() + std::chrono::seconds(30));
   Throughput sending(context.progress, "restoring " + manifest.id + " into " + target.address());
   core::Sink to_replica = [&](std::string_view rdb) { master.send(rdb); };
-  auto sent = read_backup(archive_path(options, manifest), &to_replica, sending);
+  auto sent = read_backup(options, manifest, &to_replica, sending);
   if (!sent.archive_error.empty()) {
     core::throw_failed(fmt::format("backup {}: {}", manifest.id, sent.archive_error));
   }

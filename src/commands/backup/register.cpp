@@ -27,6 +27,8 @@ struct Flags {
   bool clean = false;
   std::string jobs;
   std::string metrics_file;
+  std::string key_file;
+  bool encrypt = false;
   bool redis = false;
   bool metrics_written = false; // by the run itself: the error exit leaves the file alone
 };
@@ -126,6 +128,13 @@ void add_dir(CLI::App* command, Flags& flags) {
   command->add_option("--dir", flags.dir, "Backup directory (default: backup.dir, backups)");
 }
 
+void add_key_file(CLI::App* command, Flags& flags) {
+  command->add_option("--key-file",
+                      flags.key_file,
+                      "Key of encrypted backups: 64 hex digits, e.g. from openssl rand -hex 32 "
+                      "(default: backup.encryption_key_file)");
+}
+
 } // namespace
 
 core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
@@ -161,6 +170,12 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
       }
       if (!flags->dir.empty()) {
         selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
+      }
+      if (!flags->key_file.empty()) {
+        selected.config_flags["backup.encryption_key_file"] = {flags->key_file, "--key-file"};
+      }
+      if (flags->encrypt) {
+        selected.config_flags["backup.encrypt"] = {"true", "--encrypt"};
       }
       // A dry run exists for its output: never silent.
       selected.silent_unless_terminal = how.cron && !flags->dry_run;
@@ -202,6 +217,11 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   backup->add_flag("--redis",
                    flags->redis,
                    "Back up redis.url's Redis instead: an RDB snapshot taken as a replica would");
+  backup->add_flag("--encrypt",
+                   flags->encrypt,
+                   "Encrypt the backup (AES-256-GCM) with --key-file's key (default: "
+                   "backup.encrypt)");
+  add_key_file(backup, *flags);
   backup->footer("Without a terminal (cron) a successful backup prints nothing unless --verbose "
                  "or -o json.\n\nEXAMPLES:\n  golfops backup\n  golfops backup --label "
                  "before-v2.3\n  golfops backup && golfops backup verify latest && golfops backup "
@@ -230,6 +250,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   verify->add_option(
       "--database", flags->database, "Database whose latest backup (default: database.url's)");
   verify->add_flag("--redis", flags->redis, "The latest Redis backup (backup --redis)");
+  add_key_file(verify, *flags);
   verify->add_flag("--restore-test",
                    flags->restore_test,
                    "Also restore into a throwaway database and compare every table's rows");
@@ -269,6 +290,7 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   restore->add_flag(
       "--clean", flags->clean, "Drop the backup's objects in the target first (asks)");
   restore->add_flag("-y,--yes", flags->yes, "Do not ask: required when stdin is not a terminal");
+  add_key_file(restore, *flags);
   restore->add_flag("--redis",
                     flags->redis,
                     "Restore a Redis backup into redis.url's server (replaces every key; asks)");

@@ -1,6 +1,7 @@
 #include "commands/backup/backup.hpp"
 #include "commands/backup/catalog.hpp"
 #include "commands/backup/restore_archive.hpp"
+#include "commands/backup/transfer.hpp"
 #include "core/error.hpp"
 #include "core/pg/client.hpp"
 
@@ -33,6 +34,7 @@ RestoreResult run_restore(const BackupOptions& options, core::Context& context) 
     core::throw_usage(fmt::format(
         "ID: {} is a Redis backup: restore it with golfops restore --redis", manifest.id));
   }
+  key_for(options, manifest); // a missing or wrong key stops it before anything changes
   core::pg::Client admin(core::pg::settings_from(context.config));
   RestoreResult result;
   result.manifest = manifest;

@@ -128,7 +128,7 @@ void restore_archive(const BackupOptions& options,
         fmt::format(".restore-{}-{}.{}.tmp", manifest.id, core::random_hex(4), ::getpid()));
     Throughput throughput(context.progress, "checking and unpacking " + manifest.id);
     core::Sink to_scratch = [&](std::string_view data) { scratch.write(data); };
-    auto read = read_backup(source, &to_scratch, throughput);
+    auto read = read_backup(options, manifest, &to_scratch, throughput);
     require_checksum(manifest, read.sha256);
     if (!read.archive_error.empty()) {
       core::throw_failed(fmt::format("backup {}: {}: {}; nothing was restored",
@@ -148,7 +148,7 @@ void restore_archive(const BackupOptions& options,
     return;
   }
   Throughput checking(context.progress, "checking " + manifest.id);
-  require_checksum(manifest, read_backup(source, nullptr, checking).sha256);
+  require_checksum(manifest, read_backup(options, manifest, nullptr, checking).sha256);
   prepare();
   core::Child restore({.argv = argv,
                        .environment = access.environment(),
@@ -157,7 +157,7 @@ void restore_archive(const BackupOptions& options,
   Throughput streaming(context.progress, "restoring " + manifest.id + " into " + target);
   bool open = true;
   core::Sink to_restore = [&](std::string_view data) { open = open && restore.write_stdin(data); };
-  auto streamed = read_backup(source, &to_restore, streaming);
+  auto streamed = read_backup(options, manifest, &to_restore, streaming);
   restore.close_stdin();
   if (!streamed.archive_error.empty()) {
     core::throw_failed(

@@ -1,5 +1,6 @@
 #include "commands/backup/transfer.hpp"
 
+#include "commands/backup/catalog.hpp"
 #include "core/cancel.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -40,8 +41,47 @@ std::int64_t Throughput::elapsed_ms() const {
       .count();
 }
 
-ReadBackup
-read_backup(const std::filesystem::path& path, const core::Sink* archive, Throughput& throughput) {
+std::optional<core::EncryptionKey> key_for(const BackupOptions& options, const Manifest& manifest) {
+  if (manifest.encryption.empty()) {
+    return std::nullopt;
+  }
+  if (manifest.encryption != core::k_encryption_algorithm) {
+    core::throw_failed(fmt::format("backup {} is encrypted with {}, which this golfops does not "
+                                   "know ({} only)",
+                                   manifest.id,
+                                   manifest.encryption,
+                                   core::k_encryption_algorithm));
+  }
+  if (options.key_file.empty()) {
+    core::throw_usage(fmt::format("backup {} is encrypted (key {}): give its key with --key-file "
+                                  "or backup.encryption_key_file",
+                                  manifest.id,
+                                  manifest.key_fingerprint));
+  }
+  auto key = core::read_key_file(options.key_file, options.key_file_label);
+  if (key.fingerprint != manifest.key_fingerprint) {
+    core::throw_usage(fmt::format("{}: '{}' holds key {}, but backup {} was encrypted with key "
+                                  "{}: the wrong key; nothing was read",
+                                  options.key_file_label,
+                                  options.key_file.string(),
+                                  key.fingerprint,
+                                  manifest.id,
+                                  manifest.key_fingerprint));
+  }
+  return key;
+}
+
+ReadBackup read_backup(const BackupOptions& options,
+                       const Manifest& manifest,
+                       const core::Sink* archive,
+                       Throughput& throughput) {
+  auto path = database_dir(options, manifest.database) / manifest.file;
+  std::optional<core::StreamDecryptor> decryptor;
+  if (archive != nullptr) {
+    if (auto key = key_for(options, manifest)) {
+      decryptor.emplace(*key);
+    }
+  }
   core::UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) {
     core::throw_failed(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
@@ -82,9 +122,21 @@ read_backup(const std::filesystem::path& path, const core::Sink* archive, Throug
     std::string_view piece(buffer.data(), static_cast<std::size_t>(got));
     sha256.update(piece);
     throughput.add(piece.size());
-    decompress([&] { decompressor->write(piece, *archive); });
+    decompress([&] {
+      if (decryptor) {
+        decryptor->write(piece,
+                         [&](std::string_view plain) { decompressor->write(plain, *archive); });
+      } else {
+        decompressor->write(piece, *archive);
+      }
+    });
   }
-  decompress([&] { decompressor->finish(); });
+  decompress([&] {
+    if (decryptor) {
+      decryptor->finish([&](std::string_view plain) { decompressor->write(plain, *archive); });
+    }
+    decompressor->finish();
+  });
   result.sha256 = sha256.hex_digest();
   return result;
 }

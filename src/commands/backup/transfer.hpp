@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commands/backup/backup.hpp"
+#include "core/encryption.hpp"
 #include "core/output/progress.hpp"
 #include "core/zstd.hpp"
 
@@ -32,13 +34,21 @@ struct ReadBackup {
   std::string archive_error; // why decompressing (or `archive`) stopped; "" when it did not
 };
 
+// The key an encrypted backup needs, from options.key_file; nullopt when
+// the backup is not encrypted. Throws Error(usage) when no key file is
+// given or its key is not the one the backup was encrypted with (by
+// fingerprint): both before a byte of the backup is read.
+std::optional<core::EncryptionKey> key_for(const BackupOptions& options, const Manifest& manifest);
+
 // Reads a backup file once, computing its SHA-256 and, when `archive` is
-// set, passing the decompressed archive to it piece by piece. A corrupt
-// frame (or an error from `archive`) stops the decompression but not the
-// hashing, so the caller reports the checksum first: the clearer fact.
-// Throws Error(failed) when the file cannot be read; Cancelled on
-// SIGINT/SIGTERM.
-ReadBackup
-read_backup(const std::filesystem::path& path, const core::Sink* archive, Throughput& throughput);
+// set, passing the archive to it piece by piece, decrypted (with
+// key_for's key) and decompressed. A corrupt frame or chunk (or an error
+// from `archive`) stops the decoding but not the hashing, so the caller
+// reports the checksum first: the clearer fact. Throws Error(failed) when
+// the file cannot be read; Cancelled on SIGINT/SIGTERM.
+ReadBackup read_backup(const BackupOptions& options,
+                       const Manifest& manifest,
+                       const core::Sink* archive,
+                       Throughput& throughput);
 
 } // namespace golfops::commands::backup

@@ -35,7 +35,7 @@ void check_archive(const BackupOptions& options,
     toc_open = toc_open && toc.write_stdin(data);
   };
   Throughput throughput(context.progress, "verifying " + manifest.id);
-  auto read = read_backup(archive_path(options, manifest), &archive, throughput);
+  auto read = read_backup(options, manifest, &archive, throughput);
   toc.close_stdin();
   auto listed = toc.wait();
   if (read.sha256 != manifest.sha256) {
@@ -84,7 +84,7 @@ void check_rdb(const BackupOptions& options,
   RdbChecker checker;
   core::Sink rdb = [&](std::string_view data) { checker.feed(data); };
   Throughput throughput(context.progress, "verifying " + manifest.id);
-  auto read = read_backup(archive_path(options, manifest), &rdb, throughput);
+  auto read = read_backup(options, manifest, &rdb, throughput);
   if (read.sha256 != manifest.sha256) {
     result.problems.push_back(fmt::format("SHA-256 of {} is {}, the manifest recorded {}",
                                           manifest.file,
@@ -133,6 +133,7 @@ VerifyResult run_verify(const BackupOptions& options, core::Context& context) {
   result.manifest = find_backup(options, options.chosen_database(), options.id);
   auto& manifest = result.manifest;
   bool redis = is_redis_backup(manifest);
+  key_for(options, manifest); // without the right key nothing is checked or recorded
   if (redis && options.restore_test) {
     core::throw_usage("--restore-test: not for a Redis backup (verify checks its SHA-256 and the "
                       "RDB's own CRC-64)");
