@@ -228,6 +228,70 @@ release_table
 [[ $(find "$HARNESS_TMP/backups" -name '.restore-*' | wc -l) == 0 ]] || fail "scratch copy left"
 grep -q "interrupted (SIGINT)" restore.err || fail "message: $(cat restore.err)"
 
+# A database whose rows pass a domain check that a role setting can make
+# slow or refuse, so a restore's own loading phase can be held and failed.
+sql postgres "CREATE DATABASE gated" >/dev/null
+sql gated "
+CREATE FUNCTION restore_gate(v int) RETURNS boolean LANGUAGE plpgsql AS \$\$
+BEGIN
+  IF current_setting('golfops_test.gate', true) = 'sleep' THEN PERFORM pg_sleep(60); END IF;
+  RETURN coalesce(current_setting('golfops_test.gate', true), '') <> 'refuse' OR v < 3;
+END \$\$;
+CREATE DOMAIN gated_int AS int CHECK (restore_gate(VALUE));
+CREATE TABLE gate (id gated_int);
+INSERT INTO gate VALUES (1), (2), (3);
+CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS payload FROM generate_series(1, 200000) g;
+ALTER TABLE big ADD PRIMARY KEY (id);
+CREATE TABLE child (id int PRIMARY KEY, big_id int REFERENCES big);
+INSERT INTO child SELECT g, g FROM generate_series(1, 1000) g;
+CREATE SEQUENCE counter START 1;
+SELECT setval('counter', 4242);
+"
+"$GOLFOPS" backup --database gated --dir "$HARNESS_TMP/gated-backups" >/dev/null
+gate() { sql postgres "ALTER ROLE golfops SET golfops_test.gate = '$1'" >/dev/null; }
+
+test_case "golfops loads the rows itself: a big table split across --jobs sessions, counts from COPY, schema whole"
+run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_copy --create --jobs 2 -o json
+expect_status 0
+expect_json '.rows_loaded_by == "golfops" and .mismatches == []'
+expect_json '[.tables[] | select(.name == "big") | .restored] == [200000]'
+[[ "$(fingerprint gated)" == "$(fingerprint gated_copy)" ]] || fail "restored contents differ"
+# Each session's COPY is its own transaction: two writers, two xmins.
+[[ $(sql gated_copy "SELECT count(DISTINCT xmin::text) FROM big") == 2 ]] || fail "big was not split across two sessions"
+[[ $(sql gated_copy "SELECT last_value FROM counter") == 4242 ]] || fail "the sequence value was not restored"
+[[ $(sql gated_copy "SELECT count(*) FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'") == 1 ]] || fail "the foreign key is missing"
+sql gated_copy "SELECT 1 FROM pg_indexes WHERE indexname = 'big_pkey'" | grep -q 1 || fail "the primary key is missing"
+[[ $(find "$HARNESS_TMP/gated-backups" -name '.restore-*' | wc -l) == 0 ]] || fail "temporary files left"
+run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_one --create --jobs 1 -o json
+expect_status 0
+[[ $(sql gated_one "SELECT count(DISTINCT xmin::text) FROM big") == 1 ]] || fail "--jobs 1 used more than one session"
+[[ "$(fingerprint gated)" == "$(fingerprint gated_one)" ]] || fail "--jobs 1 contents differ"
+run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_one --clean --yes -o json
+expect_status 0
+expect_json '.rows_loaded_by == "pg_restore" and .mismatches == []'
+
+test_case "a row the target refuses while loading: exit 1 naming it, the created database dropped"
+gate refuse
+run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_refused --create
+gate ''
+expect_status 1
+expect_stderr "loading public.gate: "
+expect_stderr "line 3"
+[[ $(sql postgres "SELECT count(*) FROM pg_database WHERE datname = 'gated_refused'") == 0 ]] || fail "the created database was left"
+
+test_case "SIGINT while golfops loads rows: exit 130, sessions and database gone, temporary files removed"
+gate sleep
+"$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_copy2 --create >restore.out 2>restore.err &
+restore_pid=$!
+copying() { [[ $(sql postgres "select count(*) from pg_stat_activity where datname = 'gated_copy2' and query like 'COPY %' and wait_event = 'PgSleep'") -ge 1 ]]; }
+wait_for --pid "$restore_pid" "a COPY held by the gate" copying
+gate ''
+signal_and_wait INT "$restore_pid" 130
+[[ $(sql postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'gated_copy2'") == 0 ]] || fail "sessions left"
+[[ $(sql postgres "SELECT count(*) FROM pg_database WHERE datname = 'gated_copy2'") == 0 ]] || fail "the created database was left"
+[[ $(find "$HARNESS_TMP/gated-backups" -name '.restore-*' | wc -l) == 0 ]] || fail "temporary files left"
+grep -q "interrupted (SIGINT)" restore.err || fail "message: $(cat restore.err)"
+
 test_case "prune keeps what the policy says and the newest verified backup; --dry-run removes nothing"
 "$GOLFOPS" backup
 "$GOLFOPS" backup

@@ -88,6 +88,9 @@ void ArchiveScanner::count_rows(std::string_view data) {
   if (!m_current) {
     return;
   }
+  if (m_listener && m_listener->on_rows) {
+    m_listener->on_rows(*m_current, data);
+  }
   auto& table = m_summary.tables[*m_current];
   while (!data.empty()) {
     const auto* newline = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
@@ -175,6 +178,9 @@ bool ArchiveScanner::step() {
     m_summary.pg_dump_version = dumper.value_or("");
     m_entries_left = entries;
     m_state = entries > 0 ? State::toc : State::block;
+    if (entries <= 0) {
+      toc_read();
+    }
     return true;
   }
   case State::toc: {
@@ -199,10 +205,17 @@ bool ArchiveScanner::step() {
     ++m_summary.toc_entries;
     if (desc == "TABLE DATA" && had_dumper != 0) {
       m_table_of_dump[dump_id] = m_summary.tables.size();
-      m_summary.tables.push_back({schema.value_or(""), tag.value_or(""), 0, false});
+      m_summary.tables.push_back(
+          {schema.value_or(""), tag.value_or(""), 0, false, copy.value_or("")});
+    } else if (had_dumper != 0) {
+      m_summary.other_data = true;
+    }
+    if (desc == "ENCODING" || desc == "STDSTRINGS" || desc == "SEARCHPATH") {
+      m_summary.session_sql += defn.value_or("");
     }
     if (--m_entries_left == 0) {
       m_state = State::block;
+      toc_read();
     }
     return true;
   }
@@ -246,6 +259,9 @@ bool ArchiveScanner::step() {
     if (length == 0) {
       if (m_current) {
         m_summary.tables[*m_current].data_seen = true;
+        if (m_listener && m_listener->on_table_end) {
+          m_listener->on_table_end(*m_current);
+        }
       }
       m_current.reset();
       m_state = m_in_blobs ? State::blob_oid : State::block;
@@ -274,9 +290,29 @@ bool ArchiveScanner::step() {
   return false;
 }
 
+void ArchiveScanner::listen(Listener listener) {
+  m_listener = std::move(listener);
+}
+
+// The header and TOC are the bytes consumed so far: what was kept, less
+// what is still pending after the TOC's end.
+void ArchiveScanner::toc_read() {
+  m_toc_done = true;
+  if (m_listener && m_listener->on_toc) {
+    auto unread = m_pending.size() - m_at;
+    m_listener->on_toc(m_summary,
+                       std::string_view(m_toc_bytes).substr(0, m_toc_bytes.size() - unread));
+  }
+  m_toc_bytes.clear();
+  m_toc_bytes.shrink_to_fit();
+}
+
 void ArchiveScanner::feed(std::string_view data) {
   if (m_state == State::failed) {
     return;
+  }
+  if (!m_toc_done && m_listener) {
+    m_toc_bytes.append(data);
   }
   // Chunk data goes straight through when nothing is pending: no copy.
   if (m_state == State::chunk_data && m_at == m_pending.size()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,8 +14,9 @@ namespace golfops::commands::backup {
 struct ArchivedTable {
   std::string schema;
   std::string name;
-  std::uint64_t rows = 0; // COPY rows in the archive
-  bool data_seen = false; // its data block was read to the end
+  std::uint64_t rows = 0;     // COPY rows in the archive
+  bool data_seen = false;     // its data block was read to the end
+  std::string copy_statement; // "COPY public.t (a, b) FROM stdin;"
 };
 
 // What a scan of an uncompressed pg_dump custom-format archive found.
@@ -25,8 +27,14 @@ struct ArchiveSummary {
   std::string pg_dump_version;
   std::size_t toc_entries = 0;
   std::vector<ArchivedTable> tables; // in TOC order
-  bool complete = false;             // every table's data block read, nothing after them cut
-  std::string problem;               // why the scan stopped, when it did
+  // What a session loading the data must set first, as pg_restore does
+  // (client_encoding, standard_conforming_strings, search_path).
+  std::string session_sql;
+  // Data blocks that are not table rows (large objects): only pg_restore
+  // restores those.
+  bool other_data = false;
+  bool complete = false; // every table's data block read, nothing after them cut
+  std::string problem;   // why the scan stopped, when it did
 };
 
 // Reads a pg_dump custom-format archive (-Fc, written with -Z0) as it
@@ -39,6 +47,20 @@ struct ArchiveSummary {
 // it never throws.
 class ArchiveScanner {
 public:
+  // Optional: a restore loads the rows as they stream past.
+  struct Listener {
+    // Once, when the header and table of contents are read, before any
+    // data: the summary so far and those bytes (an archive pg_restore
+    // reads for everything but the data).
+    std::function<void(const ArchiveSummary&, std::string_view toc_bytes)> on_toc;
+    // A table's COPY text, in pieces that may end mid-line.
+    std::function<void(std::size_t table, std::string_view rows)> on_rows;
+    std::function<void(std::size_t table)> on_table_end;
+  };
+  void listen(Listener listener);
+  // The scan stopped: not an archive golfops reads, or a damaged one.
+  bool stopped() const { return m_state == State::failed; }
+
   void feed(std::string_view data);
   // Call at end of input: marks the summary complete when the archive
   // ended cleanly after all data blocks.
@@ -54,6 +76,7 @@ private:
   bool skip(std::size_t bytes);
   void fail(std::string why);
   void count_rows(std::string_view data);
+  void toc_read();
 
   State m_state = State::header;
   std::string m_pending;
@@ -71,6 +94,9 @@ private:
   char m_line_start[2] = {0, 0};
   bool m_copy_ended = false;
   ArchiveSummary m_summary;
+  std::optional<Listener> m_listener;
+  std::string m_toc_bytes; // kept for a listener until the TOC is read
+  bool m_toc_done = false;
 };
 
 } // namespace golfops::commands::backup

@@ -111,6 +111,10 @@ struct RestoreResult {
   std::string target_db;
   bool created = false;
   std::int64_t duration_ms = 0;
+  // "golfops": golfops loaded the rows itself over --jobs sessions (counts
+  // from COPY); "pg_restore": pg_restore did all of it (--clean, large
+  // objects), counts from count(*) after; "redis": Redis loaded its RDB.
+  std::string rows_loaded_by;
   std::vector<TableRows> tables;
   std::vector<std::string> mismatches; // tables whose restored count differs from the archive's
 };

@@ -49,19 +49,6 @@ std::vector<TableRows> merge_counts(const ArchiveSummary& summary,
   return tables;
 }
 
-std::string describe_exit(const core::Child::Exit& exit) {
-  auto tail = exit.stderr_tail;
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) {
-    tail.pop_back();
-  }
-  if (auto newline = tail.rfind('\n'); newline != std::string::npos) {
-    tail = tail.substr(newline + 1);
-  }
-  auto how = exit.signal != 0 ? fmt::format("was killed by signal {}", exit.signal)
-                              : fmt::format("exited with {}", exit.exit_code);
-  return tail.empty() ? how : fmt::format("{}: {}", how, tail);
-}
-
 } // namespace
 
 BackupResult run_backup(const BackupOptions& options, core::Context& context) {

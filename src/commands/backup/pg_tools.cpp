@@ -17,6 +17,25 @@ bool executable(const std::filesystem::path& path) {
 
 } // namespace
 
+std::string describe_exit(const core::Child::Exit& exit) {
+  auto tail = exit.stderr_tail;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) {
+    tail.pop_back();
+  }
+  if (auto newline = tail.rfind('\n'); newline != std::string::npos) {
+    tail = tail.substr(newline + 1);
+  }
+  auto how = exit.signal != 0 ? fmt::format("was killed by signal {}", exit.signal)
+                              : fmt::format("exited with {}", exit.exit_code);
+  return tail.empty() ? how : fmt::format("{}: {}", how, tail);
+}
+
+void require_tool_success(const core::Child::Exit& exit, std::string_view what) {
+  if (exit.exit_code != 0) {
+    core::throw_failed(fmt::format("{} {}", what, describe_exit(exit)));
+  }
+}
+
 int major_version(std::string_view version) {
   int major = 0;
   std::from_chars(version.data(), version.data() + version.size(), major);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/proc.hpp"
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -23,5 +25,12 @@ int major_version(std::string_view version);
 
 // Throws Error(failed) naming where it looked and the package to install.
 PgTools find_pg_tools(int server_major, const std::filesystem::path& bin_dir);
+
+// How a pg_dump or pg_restore ended, with the last line it wrote to
+// stderr: "exited with 1: pg_restore: error: ...".
+std::string describe_exit(const core::Child::Exit& exit);
+
+// Throws Error(failed) "<what> <describe_exit>" unless it exited 0.
+void require_tool_success(const core::Child::Exit& exit, std::string_view what);
 
 } // namespace golfops::commands::backup

@@ -308,6 +308,7 @@ RestoreResult run_redis_restore(const BackupOptions& options, core::Context& con
   RestoreResult result;
   result.manifest = manifest;
   result.target_db = target.address();
+  result.rows_loaded_by = "redis";
   auto started = Clock::now();
   SnapshotMaster master(target.local_ip());
   DetachGuard guard(settings, context);

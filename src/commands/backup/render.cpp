@@ -181,6 +181,7 @@ core::output::Report render(const RestoreResult& result) {
                  {"target_db", result.target_db},
                  {"created", result.created},
                  {"duration_ms", result.duration_ms},
+                 {"rows_loaded_by", result.rows_loaded_by},
                  {"mismatches", result.mismatches},
                  {"tables", tables_to_json(result.tables)}};
   report.tables.push_back(rows_table(result.tables, true));

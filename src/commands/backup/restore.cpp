@@ -78,8 +78,9 @@ RestoreResult run_restore(const BackupOptions& options, core::Context& context) 
       result.created = true;
     }
   };
+  LoadedRows loaded;
   try {
-    restore_archive(options, manifest, admin, target, create, context);
+    loaded = restore_archive(options, manifest, admin, target, create, context);
   } catch (const core::Error&) {
     if (result.created) {
       // Ours and incomplete: gone, so a rerun with --create starts clean.
@@ -87,7 +88,8 @@ RestoreResult run_restore(const BackupOptions& options, core::Context& context) 
     }
     throw;
   }
-  result.tables = count_restored(manifest, admin, target, result.mismatches);
+  result.tables = count_restored(manifest, admin, target, loaded, result.mismatches);
+  result.rows_loaded_by = loaded ? "golfops" : "pg_restore";
   result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - started)
                            .count();

@@ -3,9 +3,13 @@
 #include "commands/backup/backup.hpp"
 #include "core/context.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace golfops::core::pg {
@@ -21,18 +25,23 @@ std::filesystem::path archive_path(const BackupOptions& options, const Manifest&
 // Throws Error(failed) naming the file and both checksums when they differ.
 void require_checksum(const Manifest& manifest, const std::string& actual);
 
-// Restores the backup into the existing database `target` with `jobs`
-// parallel pg_restore workers: the file's checksum is checked first (in
-// the same pass that decompresses it for a parallel restore, into a 0600
-// temporary file beside it that is always removed), so a damaged backup
+// Rows stored per table (schema, name) when golfops loaded them itself,
+// from the server's COPY counts; nullopt when pg_restore did.
+using LoadedRows = std::optional<std::map<std::pair<std::string, std::string>, std::uint64_t>>;
+
+// Restores the backup into the database `target` with options.jobs
+// sessions. The file's checksum is checked first, so a damaged backup
 // changes nothing: `prepare` (creating the target) runs only after the
-// check passed. `admin` is connected to the same server.
-void restore_archive(const BackupOptions& options,
-                     const Manifest& manifest,
-                     core::pg::Client& admin,
-                     const std::string& target,
-                     const std::function<void()>& prepare,
-                     core::Context& context);
+// check passed. golfops loads the rows itself (load_archive) unless
+// --clean or large objects need pg_restore alone, which then gets a 0600
+// uncompressed copy beside the backup for -j (always removed) or the
+// stream for --jobs 1. `admin` is connected to the same server.
+LoadedRows restore_archive(const BackupOptions& options,
+                           const Manifest& manifest,
+                           core::pg::Client& admin,
+                           const std::string& target,
+                           const std::function<void()>& prepare,
+                           core::Context& context);
 
 // Drops a database golfops created for a restore that did not finish (or a
 // --restore-test), its sessions included; also after SIGINT, within a
@@ -41,11 +50,13 @@ void drop_created_database(core::pg::Client& admin,
                            const std::string& name,
                            core::Context& context);
 
-// count(*) of each table of the manifest in `target`, compared with the
-// archive's rows: the tables with a `restored` count, and the mismatches.
+// Each table of the manifest with its `restored` count (the COPY counts
+// in `loaded`, else count(*) in `target`), compared with the archive's
+// rows: the mismatches.
 std::vector<TableRows> count_restored(const Manifest& manifest,
                                       core::pg::Client& admin,
                                       const std::string& target,
+                                      const LoadedRows& loaded,
                                       std::vector<std::string>& mismatches);
 
 } // namespace golfops::commands::backup

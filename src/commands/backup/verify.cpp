@@ -106,7 +106,7 @@ void restore_test(const BackupOptions& options,
   auto scratch = fmt::format("golfops_verify_{}", core::random_hex(4));
   bool created = false;
   try {
-    restore_archive(
+    auto loaded = restore_archive(
         options,
         manifest,
         admin,
@@ -116,7 +116,7 @@ void restore_test(const BackupOptions& options,
           created = true;
         },
         context);
-    result.tables = count_restored(manifest, admin, scratch, result.problems);
+    result.tables = count_restored(manifest, admin, scratch, loaded, result.problems);
   } catch (const core::Error&) {
     if (created) {
       drop_created_database(admin, scratch, context);

@@ -510,6 +510,64 @@ void Client::run_script(const std::string& sql) {
   check_connection();
 }
 
+void Client::copy_begin(const std::string& sql) {
+  check_connection();
+  send(PQsendQuery(m_connection, sql.c_str()));
+  auto deadline = m_deadline.value_or(Clock::time_point::max());
+  while (PQisBusy(m_connection) == 1) {
+    wait_socket(POLLIN, deadline);
+    if (PQconsumeInput(m_connection) != 1) {
+      check_connection();
+    }
+  }
+  std::shared_ptr<pg_result> result(PQgetResult(m_connection), &PQclear);
+  if (result && PQresultStatus(result.get()) == PGRES_COPY_IN) {
+    return;
+  }
+  collect_results();
+  raise(result);
+}
+
+void Client::copy_send(std::string_view data) {
+  auto deadline = m_deadline.value_or(Clock::time_point::max());
+  // Slices keep libpq's output buffer small; each is flushed as the socket
+  // takes it, reading what the server says meanwhile.
+  constexpr std::size_t k_slice = 256 * 1024;
+  while (!data.empty()) {
+    auto slice = data.substr(0, k_slice);
+    auto queued = PQputCopyData(m_connection, slice.data(), static_cast<int>(slice.size()));
+    if (queued == 0) {
+      auto events = wait_socket(POLLOUT | POLLIN, deadline);
+      if ((events & POLLIN) != 0 && PQconsumeInput(m_connection) != 1) {
+        check_connection();
+      }
+      continue;
+    }
+    send(queued);
+    data.remove_prefix(slice.size());
+  }
+}
+
+std::uint64_t Client::copy_end() {
+  auto deadline = m_deadline.value_or(Clock::time_point::max());
+  int ended = 0;
+  while ((ended = PQputCopyEnd(m_connection, nullptr)) == 0) {
+    wait_socket(POLLOUT, deadline);
+  }
+  send(ended);
+  auto results = collect_results();
+  for (auto& result : results) {
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      raise(result);
+    }
+  }
+  if (results.empty()) {
+    check_connection();
+    throw_failed(fmt::format("PostgreSQL at {}: no result for COPY", m_target));
+  }
+  return std::strtoull(PQcmdTuples(results.back().get()), nullptr, 10);
+}
+
 std::string Client::quote_identifier(std::string_view identifier) const {
   std::unique_ptr<char, decltype(&PQfreemem)> quoted(
       PQescapeIdentifier(m_connection, identifier.data(), identifier.size()), &PQfreemem);

@@ -5,6 +5,7 @@
 #include "core/units.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,6 +116,16 @@ public:
   // quotes, DO blocks and all). On failure the QueryError says which
   // statement failed (statement_index) and where (position).
   void run_script(const std::string& sql);
+
+  // COPY ... FROM STDIN: copy_begin sends the statement and waits until the
+  // server takes data; copy_send streams rows in the COPY format (as the
+  // socket takes them, honouring the deadline and SIGINT); copy_end
+  // finishes and returns the rows the server stored (its command tag). A
+  // refused row is a QueryError from copy_end. Destroying the client while
+  // a COPY is open discards everything sent since copy_begin.
+  void copy_begin(const std::string& sql);
+  void copy_send(std::string_view data);
+  std::uint64_t copy_end();
 
   // Quoting for SQL text built by golfops (identifiers from config, literals
   // in bookkeeping statements), by libpq's own escaping.
