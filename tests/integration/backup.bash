@@ -270,6 +270,15 @@ run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups
 expect_status 0
 expect_json '.rows_loaded_by == "pg_restore" and .mismatches == []'
 
+test_case "large objects: pg_restore restores the whole archive, the objects with it"
+sql postgres "CREATE DATABASE lobs" >/dev/null
+sql lobs "CREATE TABLE docs (id int, body oid); INSERT INTO docs VALUES (1, lo_from_bytea(0, 'large object body'))" >/dev/null
+"$GOLFOPS" backup --database lobs --dir "$HARNESS_TMP/gated-backups" >/dev/null
+run "$GOLFOPS" restore latest --database lobs --dir "$HARNESS_TMP/gated-backups" --target-db lobs_copy --create -o json
+expect_status 0
+expect_json '.rows_loaded_by == "pg_restore" and .mismatches == []'
+[[ $(sql lobs_copy "SELECT convert_from(lo_get(body), 'UTF8') FROM docs") == "large object body" ]] || fail "the large object was not restored"
+
 test_case "a row the target refuses while loading: exit 1 naming it, the created database dropped"
 gate refuse
 run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_refused --create
