@@ -28,13 +28,15 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
 echo "== pgbench scale $scale: $((sql_bytes / 1048576)) MiB of SQL =="
 machine_facts
 
+(umask 077; openssl rand -hex 32 >"$work/backup.key")
 # Each measurement twice; the second (warm cache) counts, as for every tool.
 for round in 1 2; do
   t_dump=$(seconds bash -c "'$pg_bin/pg_dump' -d bench -Fc -Z0 >'$work/plain.dump'")
   t_gzip=$(seconds bash -c "'$pg_bin/pg_dump' -d bench | gzip >'$work/bench.sql.gz'")
   t_zstd=$(seconds bash -c "'$pg_bin/pg_dump' -d bench -Fc -Z0 | zstd -q -T2 -3 >'$work/bench.dump.zst'")
-  rm -rf "$work/backups"
+  rm -rf "$work/backups" "$work/encrypted"
   t_golfops=$(seconds "$golfops" backup --database bench --dir "$work/backups")
+  t_encrypted=$(seconds "$golfops" backup --database bench --dir "$work/encrypted" --encrypt --key-file "$work/backup.key")
 done
 s_gzip=$(stat -c %s "$work/bench.sql.gz")
 s_zstd=$(stat -c %s "$work/bench.dump.zst")
@@ -54,6 +56,7 @@ printf '%-34s %8s %10s\n' "pg_dump -Fc -Z0 (the floor)" "$t_dump" "-"
 printf '%-34s %8s %10.1f\n' "pg_dump | gzip" "$t_gzip" "$(echo "$s_gzip / 1048576" | bc -l)"
 printf '%-34s %8s %10.1f\n' "pg_dump -Fc -Z0 | zstd -T2 -3" "$t_zstd" "$(echo "$s_zstd / 1048576" | bc -l)"
 printf '%-34s %8s %10.1f\n' "golfops backup" "$t_golfops" "$(echo "$s_golfops / 1048576" | bc -l)"
+printf '%-34s %8s %10s\n' "golfops backup --encrypt" "$t_encrypted" "-"
 printf '\n%-34s %8s\n' "restore" "seconds"
 printf '%-34s %8s\n' "gunzip -c | psql" "$t_psql"
 printf '%-34s %8s\n' "pg_restore -j2 (uncompressed -Fc)" "$t_pgr"

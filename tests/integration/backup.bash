@@ -337,6 +337,17 @@ expect_stderr "GOLFOPS_BACKUP_COMPRESSION_LEVEL: invalid value 30 (expected 1 to
 run "$GOLFOPS" restore nope
 expect_status 2
 expect_stderr "ID: no backup 'nope'"
+for empty in --database --target-db --dir; do
+  run "$GOLFOPS" restore latest "$empty" ""
+  expect_status 2
+  expect_stderr "$empty: ''"
+  expect_stderr_lines 1
+done
+touch a-file
+run "$GOLFOPS" backup --dir "$HARNESS_TMP/a-file/backups"
+expect_status 2
+expect_stderr "--dir: cannot use '$HARNESS_TMP/a-file/backups/shop' for backups: Not a directory"
+expect_stderr_lines 1
 
 test_case "--metrics-file: written atomically from the catalog; a failure keeps the last success's time"
 run "$GOLFOPS" backup --metrics-file "$HARNESS_TMP/backup.prom"

@@ -204,8 +204,17 @@ BackupSlot::BackupSlot(const BackupOptions& options,
                        const std::string& name,
                        core::Context& context)
     : m_directory(database_dir(options, name)) {
-  std::filesystem::create_directories(m_directory);
-  std::filesystem::permissions(m_directory, std::filesystem::perms::owner_all);
+  try {
+    std::filesystem::create_directories(m_directory);
+    std::filesystem::permissions(m_directory, std::filesystem::perms::owner_all);
+  } catch (const std::filesystem::filesystem_error& failure) {
+    // A backup dir golfops cannot create or use is a setting to fix, named
+    // with where it came from; nothing was dumped yet.
+    core::throw_usage(fmt::format("{}: cannot use '{}' for backups: {}",
+                                  options.dir_label,
+                                  m_directory.string(),
+                                  failure.code().message()));
+  }
   m_lock.emplace(m_directory / ".lock", std::chrono::milliseconds(0));
   // Under the lock no other backup of this name runs: a temporary file
   // here is what a killed one (kill -9, power loss) left.

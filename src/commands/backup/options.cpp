@@ -97,6 +97,10 @@ BackupOptions options_from(const core::config::Config& config) {
   options.dir = config.text("backup.dir");
   options.dir_label = core::config::value_label(config.value("backup.dir"), "backup.dir");
   std::error_code error;
+  if (options.dir.empty()) {
+    core::throw_usage(
+        fmt::format("{}: '' is not a directory (expected where backups go)", options.dir_label));
+  }
   if (std::filesystem::exists(options.dir, error) &&
       !std::filesystem::is_directory(options.dir, error)) {
     core::throw_usage(fmt::format("{}: '{}' is not a directory (expected where backups go; set "

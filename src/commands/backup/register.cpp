@@ -30,6 +30,8 @@ struct Flags {
   std::string key_file;
   bool encrypt = false;
   bool redis = false;
+  bool database_given = false; // --database '' is a mistake, not "the default"
+  bool target_db_given = false;
   bool metrics_written = false; // by the run itself: the error exit leaves the file alone
 };
 
@@ -63,7 +65,7 @@ std::string require_database_name(const std::string& name, std::string_view fiel
 
 BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) {
   auto options = options_from(invocation.context.config);
-  if (!flags.database.empty()) {
+  if (flags.database_given) {
     options.database = require_database_name(flags.database, "--database");
   }
   if (flags.label.size() > 200 ||
@@ -91,7 +93,7 @@ BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) 
   options.restore_test = flags.restore_test;
   options.dry_run = flags.dry_run;
   options.yes = flags.yes;
-  if (!flags.target_db.empty()) {
+  if (flags.target_db_given) {
     options.target_db = require_database_name(flags.target_db, "--target-db");
   }
   options.create = flags.create;
@@ -168,7 +170,13 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
       if (!command->get_subcommands().empty()) {
         return; // a verb below this one was chosen
       }
-      if (!flags->dir.empty()) {
+      auto given = [command](const char* name) {
+        const auto* option = command->get_option_no_throw(name);
+        return option != nullptr && option->count() > 0;
+      };
+      flags->database_given = given("--database");
+      flags->target_db_given = given("--target-db");
+      if (given("--dir")) {
         selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
       }
       if (!flags->key_file.empty()) {

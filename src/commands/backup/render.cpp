@@ -51,11 +51,11 @@ core::output::Table rows_table(const std::vector<TableRows>& tables, bool restor
     table.align_right(2);
   }
   for (const auto& row : tables) {
-    std::vector<core::output::Table::Cell> cells{{row.schema + "." + row.name},
-                                                 {row.rows ? std::to_string(*row.rows)
-                                                  : row.estimate
-                                                      ? "~" + std::to_string(*row.estimate)
-                                                      : "?"}};
+    auto rows = row.rows       ? std::to_string(*row.rows)
+                : row.estimate ? fmt::format("~{}", *row.estimate)
+                               : std::string("?");
+    std::vector<core::output::Table::Cell> cells{{fmt::format("{}.{}", row.schema, row.name)},
+                                                 {rows}};
     if (restored) {
       bool same = !row.rows || row.restored == row.rows;
       cells.push_back(
@@ -73,18 +73,28 @@ core::output::Report render(const BackupResult& result) {
   core::output::Report report;
   report.json = manifest_to_json(manifest);
   report.json["path"] = result.path.string();
-  report.notes.push_back(
-      fmt::format("backup {} of {}: {} dumped, {} written ({:.1f}%), {} tables, {} rows, in {}",
-                  manifest.id,
-                  manifest.database,
-                  core::format_size(manifest.bytes_in),
-                  core::format_size(manifest.bytes_out),
-                  manifest.bytes_in == 0 ? 0.0
+  // A Redis snapshot holds keys in numbered databases, not tables.
+  std::int64_t keys = 0;
+  for (const auto& database : manifest.tables) {
+    keys += database.estimate.value_or(0);
+  }
+  auto contents =
+      is_redis_backup(manifest)
+          ? fmt::format("{} keys in {} database(s)", keys, manifest.tables.size())
+          : fmt::format("{} tables, {} rows", manifest.tables.size(), total_rows(manifest.tables));
+  report.notes.push_back(fmt::format("backup {} of {}: {} {}, {} written ({:.1f}%{}), {}, in {}",
+                                     manifest.id,
+                                     manifest.database,
+                                     core::format_size(manifest.bytes_in),
+                                     is_redis_backup(manifest) ? "saved" : "dumped",
+                                     core::format_size(manifest.bytes_out),
+                                     manifest.bytes_in == 0
+                                         ? 0.0
                                          : 100.0 * static_cast<double>(manifest.bytes_out) /
                                                static_cast<double>(manifest.bytes_in),
-                  manifest.tables.size(),
-                  total_rows(manifest.tables),
-                  seconds(manifest.duration_ms)));
+                                     manifest.encryption.empty() ? "" : ", encrypted",
+                                     contents,
+                                     seconds(manifest.duration_ms)));
   report.notes.push_back(fmt::format("{} (sha256 {})", result.path.string(), manifest.sha256));
   return report;
 }

@@ -9,6 +9,7 @@
 #include "core/proc.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <fmt/format.h>
 
 namespace golfops::commands::backup {
@@ -113,8 +114,19 @@ std::vector<std::uint64_t> load_archive(const BackupOptions& options,
     require_tool_success(child.wait(), fmt::format("pg_restore ({}) into {}", phase, target));
   };
 
+  // Each phase's time, for --verbose: where a slow restore spends it.
+  auto phase_start = std::chrono::steady_clock::now();
+  auto phase_done = [&](std::string_view phase) {
+    auto now = std::chrono::steady_clock::now();
+    context.log.debug(fmt::format("restore {}: {} in {:.2f} s",
+                                 manifest.id,
+                                 phase,
+                                 std::chrono::duration<double>(now - phase_start).count()));
+    phase_start = now;
+  };
   context.progress.status(fmt::format("restoring {} into {}: schema", manifest.id, target));
   pg_restore({"--section=pre-data"}, "schema");
+  phase_done("schema (pg_restore --section=pre-data)");
 
   std::vector<ParallelCopy::Table> tables;
   for (const auto& table : toc.summary.tables) {
@@ -167,6 +179,7 @@ std::vector<std::uint64_t> load_archive(const BackupOptions& options,
                     summary.problem));
   }
   auto rows = copy.finish();
+  phase_done(fmt::format("rows ({} COPY sessions)", options.jobs));
 
   context.progress.status(fmt::format("restoring {} into {}: indexes and constraints ({} jobs)",
                                       manifest.id,
@@ -180,6 +193,7 @@ std::vector<std::uint64_t> load_archive(const BackupOptions& options,
               "--section=data",
               "--section=post-data"},
              "indexes and constraints");
+  phase_done(fmt::format("indexes and constraints (pg_restore --jobs={})", options.jobs));
   return rows;
 }
 
