@@ -42,6 +42,7 @@ std::string fingerprint_bytes(const Key& key) {
   std::string input(k_fingerprint_domain);
   input.append(reinterpret_cast<const char*>(key.data()), key.size());
   auto digest = sha256_raw(input);
+  OPENSSL_cleanse(input.data(), input.size());
   return std::string(reinterpret_cast<const char*>(digest.data()), k_fingerprint_bytes);
 }
 
@@ -176,6 +177,10 @@ int hex_digit(char c) {
 
 } // namespace
 
+EncryptionKey::~EncryptionKey() {
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+}
+
 std::string key_fingerprint(const Key& key) {
   return hex(fingerprint_bytes(key));
 }
@@ -197,6 +202,9 @@ EncryptionKey read_key_file(const std::filesystem::path& path, std::string_view 
         fmt::format("is readable by every user (mode {:04o}); chmod 600 it", info.st_mode & 07777));
   }
   std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    problem(fmt::format("cannot be read: {}", std::strerror(errno)));
+  }
   std::string text(256, '\0');
   file.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (file.bad()) {
@@ -239,7 +247,9 @@ StreamEncryptor::StreamEncryptor(const EncryptionKey& key) : m_state(std::make_u
     throw_failed("cannot read random bytes");
   }
   m_state->header = std::string(k_magic) + fingerprint_bytes(key.bytes) + salt;
-  m_state->gcm.set_key(derive_file_key(key.bytes, salt));
+  auto file_key = derive_file_key(key.bytes, salt);
+  m_state->gcm.set_key(file_key);
+  OPENSSL_cleanse(file_key.data(), file_key.size());
 }
 
 StreamEncryptor::~StreamEncryptor() = default;
@@ -286,9 +296,7 @@ StreamDecryptor::StreamDecryptor(const EncryptionKey& key) : m_state(std::make_u
   m_state->key = key;
 }
 
-StreamDecryptor::~StreamDecryptor() {
-  OPENSSL_cleanse(m_state->key.bytes.data(), m_state->key.bytes.size());
-}
+StreamDecryptor::~StreamDecryptor() = default;
 
 void StreamDecryptor::write(std::string_view data, const Sink& sink) {
   auto& state = *m_state;
@@ -308,8 +316,10 @@ void StreamDecryptor::write(std::string_view data, const Sink& sink) {
                               hex(fingerprint),
                               state.key.fingerprint));
     }
-    state.gcm.set_key(
-        derive_file_key(state.key.bytes, header.substr(k_magic.size() + k_fingerprint_bytes)));
+    auto file_key =
+        derive_file_key(state.key.bytes, header.substr(k_magic.size() + k_fingerprint_bytes));
+    state.gcm.set_key(file_key);
+    OPENSSL_cleanse(file_key.data(), file_key.size());
     state.header_read = true;
     at = k_header_bytes;
   }

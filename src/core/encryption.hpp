@@ -20,6 +20,8 @@ inline constexpr std::string_view k_encryption_algorithm = "aes-256-gcm";
 struct EncryptionKey {
   std::array<unsigned char, 32> bytes{};
   std::string fingerprint;
+  // Every copy wipes its key bytes when it goes.
+  ~EncryptionKey();
 };
 
 // Reads a key file: 64 hex digits (`openssl rand -hex 32`), surrounding

@@ -519,6 +519,11 @@ for jobs in 1 2; do
   expect_status 0
   [[ "$(fingerprint shop)" == "$(fingerprint "shop_enc$jobs")" ]] || fail "encrypted restore --jobs $jobs differs"
 done
+# pg_restore alone (--clean) streams an encrypted backup: no decrypted copy on disk.
+run "$GOLFOPS" restore "${enc[@]}" --key-file backup.key --target-db shop_enc2 --create --clean --yes --jobs 2 -o json
+expect_status 0
+expect_json '.rows_loaded_by == "pg_restore"'
+[[ "$(fingerprint shop)" == "$(fingerprint shop_enc2)" ]] || fail "encrypted restore --clean differs"
 grep -qF "$(cat backup.key)" "$HARNESS_TMP/all-output" && fail "the key appeared in output"
 flip_byte "$sealed" $(( $(stat -c %s "$sealed") / 2 ))
 # A damaged file whose manifest checksum is brought along too: the

@@ -66,6 +66,48 @@ TEST_CASE("backup::ArchiveScanner counts each table's rows, in any piece size") 
   }
 }
 
+TEST_CASE("backup::ArchiveScanner hands a listener the TOC, then each table's rows through \\.") {
+  auto archive = fixture();
+  for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{4096}}) {
+    CAPTURE(piece);
+    ArchiveScanner scanner;
+    std::string toc;
+    std::vector<std::string> rows(3);
+    std::vector<int> ends(3, 0);
+    bool rows_before_toc = false;
+    scanner.listen({.on_toc =
+                        [&](const ArchiveSummary& summary, std::string_view bytes) {
+                          toc = bytes;
+                          CHECK(summary.tables.size() == 3);
+                          CHECK(summary.tables[0].copy_statement.starts_with("COPY app.rows ("));
+                          CHECK(summary.session_sql.find("client_encoding") != std::string::npos);
+                        },
+                    .on_rows =
+                        [&](std::size_t table, std::string_view data) {
+                          rows_before_toc = rows_before_toc || toc.empty();
+                          rows.at(table).append(data);
+                        },
+                    .on_table_end = [&](std::size_t table) { ++ends.at(table); }});
+    for (std::size_t at = 0; at < archive.size(); at += piece) {
+      scanner.feed(std::string_view(archive).substr(at, piece));
+    }
+    CHECK(scanner.finish().complete);
+    CHECK_FALSE(rows_before_toc);
+    // The TOC bytes are a prefix of the archive that ends where data begins.
+    CHECK(archive.starts_with(toc));
+    CHECK(toc.size() > 100);
+    CHECK(toc.size() < archive.size());
+    CHECK(ends == std::vector<int>{1, 1, 1});
+    std::vector<std::size_t> lines;
+    for (const auto& text : rows) {
+      // Every table's text ends with the marker line and nothing after it.
+      CHECK(text.ends_with("\\.\n"));
+      lines.push_back(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
+    }
+    CHECK(lines == std::vector<std::size_t>{5, 1001, 1});
+  }
+}
+
 TEST_CASE("backup::ArchiveScanner notices a truncated or foreign archive") {
   auto archive = fixture();
   auto cut = scan(archive.substr(0, archive.size() - 100), 512);

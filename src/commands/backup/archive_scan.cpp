@@ -85,13 +85,18 @@ bool ArchiveScanner::skip(std::size_t bytes) {
 // COPY text: one row per line; a line "\." ends the data (pg_dump writes it
 // with the rows). Escaped newlines inside values are "\n", never a byte 10.
 void ArchiveScanner::count_rows(std::string_view data) {
-  if (!m_current) {
+  if (!m_current || m_copy_ended) {
     return;
   }
-  if (m_listener && m_listener->on_rows) {
-    m_listener->on_rows(*m_current, data);
-  }
+  // A listener gets the rows through the "\." line and nothing after it
+  // (pg_dump follows it with blank lines, which a COPY would read as rows).
+  auto forward = [&, whole = data](std::size_t through) {
+    if (m_listener && m_listener->on_rows && through > 0) {
+      m_listener->on_rows(*m_current, whole.substr(0, through));
+    }
+  };
   auto& table = m_summary.tables[*m_current];
+  std::size_t consumed = 0;
   while (!data.empty()) {
     const auto* newline = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
     auto line_part =
@@ -101,16 +106,19 @@ void ArchiveScanner::count_rows(std::string_view data) {
     }
     m_line_length += line_part;
     if (newline == nullptr) {
-      return;
+      break;
     }
-    bool end_marker = m_line_length == 2 && m_line_start[0] == '\\' && m_line_start[1] == '.';
-    m_copy_ended = m_copy_ended || end_marker;
-    if (!m_copy_ended) {
-      ++table.rows;
-    }
+    consumed += line_part + 1;
+    m_copy_ended = m_line_length == 2 && m_line_start[0] == '\\' && m_line_start[1] == '.';
     m_line_length = 0;
     data.remove_prefix(line_part + 1);
+    if (m_copy_ended) {
+      forward(consumed);
+      return;
+    }
+    ++table.rows;
   }
+  forward(consumed + data.size());
 }
 
 // Parses one unit (the header, a TOC entry, a block or chunk header) from

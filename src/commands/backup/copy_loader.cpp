@@ -23,8 +23,16 @@ ParallelCopy::ParallelCopy(core::pg::Settings target,
     : m_target(std::move(target)), m_tables(std::move(tables)),
       m_session_sql(std::move(session_sql)), m_capacity(2 * static_cast<std::size_t>(connections)),
       m_sessions_wanted(static_cast<std::size_t>(connections)), m_rows(m_tables.size(), 0) {
-  for (int session = 0; session < connections; ++session) {
-    m_sessions.emplace_back([this] { run_session(); });
+  try {
+    for (int session = 0; session < connections; ++session) {
+      m_sessions.emplace_back([this] { run_session(); });
+    }
+  } catch (...) {
+    // Threads already started must be joined, or their destructors
+    // terminate the process.
+    fail(std::current_exception());
+    stop();
+    throw;
   }
 }
 

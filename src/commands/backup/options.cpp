@@ -74,7 +74,7 @@ void add_config_keys() {
        .type = ValueType::path,
        .default_value = "",
        .description = "key for encrypting backups and reading encrypted ones: 64 hex digits "
-                      "(openssl rand -hex 32), not readable by other users"},
+                      "(openssl rand -hex 32), not readable by every user"},
       {.name = "backup.jobs",
        .type = ValueType::integer,
        .default_value = "2",

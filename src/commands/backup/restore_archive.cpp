@@ -43,7 +43,10 @@ LoadedRows restore_archive(const BackupOptions& options,
                            const std::string& target,
                            const std::function<void()>& prepare,
                            core::Context& context) {
-  auto jobs = options.jobs;
+  // pg_restore -j needs a seekable file: a decompressed copy beside the
+  // backup, but never of an encrypted backup (its rows would then sit on
+  // disk in the clear): that one streams, as --jobs 1 does.
+  auto jobs = manifest.encryption.empty() ? options.jobs : 1;
   auto tools = find_pg_tools(major_version(manifest.pg_dump_version), options.pg_bin_dir);
   core::pg::ToolAccess access(admin, "golfops restore", target);
   // Index and constraint builds dominate a restore: give each session room

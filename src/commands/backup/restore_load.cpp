@@ -119,9 +119,9 @@ std::vector<std::uint64_t> load_archive(const BackupOptions& options,
   auto phase_done = [&](std::string_view phase) {
     auto now = std::chrono::steady_clock::now();
     context.log.debug(fmt::format("restore {}: {} in {:.2f} s",
-                                 manifest.id,
-                                 phase,
-                                 std::chrono::duration<double>(now - phase_start).count()));
+                                  manifest.id,
+                                  phase,
+                                  std::chrono::duration<double>(now - phase_start).count()));
     phase_start = now;
   };
   context.progress.status(fmt::format("restoring {} into {}: schema", manifest.id, target));
@@ -146,26 +146,38 @@ std::vector<std::uint64_t> load_archive(const BackupOptions& options,
       {.on_rows = [&](std::size_t table, std::string_view rows) { copy.add(table, rows); },
        .on_table_end = [&](std::size_t table) { copy.end_table(table); }});
   // A failure while loading (a refused row, a lost session) keeps its own
-  // type and exit code: it is held here, not turned into an archive error.
+  // type and exit code, and stops the read at once: it is held here and
+  // the read ended with a sentinel (read_backup turns a core::Error into
+  // an archive error and reads on to the end for the checksum).
   std::exception_ptr failure;
   core::Sink archive = [&](std::string_view data) {
-    if (failure) {
-      return;
-    }
     try {
       scanner.feed(data);
     } catch (const core::Cancelled&) {
       throw;
     } catch (...) {
       failure = std::current_exception();
+      throw EnoughRead{};
     }
   };
   Throughput loading(
       context.progress,
       fmt::format("loading {} into {} ({} sessions)", manifest.id, target, options.jobs));
-  auto read = read_backup(options, manifest, &archive, loading);
-  if (failure) {
+  ReadBackup read;
+  try {
+    read = read_backup(options, manifest, &archive, loading);
+  } catch (const EnoughRead&) {
     std::rethrow_exception(failure);
+  }
+  // The file changed since its checksum passed (replaced while restoring):
+  // what was loaded is not the backup.
+  if (read.sha256 != manifest.sha256) {
+    core::throw_failed(fmt::format("backup {}: {} changed while it was restored (its SHA-256 is "
+                                   "now {}); what was loaded into {} is not the backup",
+                                   manifest.id,
+                                   manifest.file,
+                                   read.sha256,
+                                   target));
   }
   if (!read.archive_error.empty()) {
     core::throw_failed(

@@ -529,6 +529,7 @@ void Client::copy_begin(const std::string& sql) {
 }
 
 void Client::copy_send(std::string_view data) {
+  check_connection();
   auto deadline = m_deadline.value_or(Clock::time_point::max());
   // Slices keep libpq's output buffer small; each is flushed as the socket
   // takes it, reading what the server says meanwhile.
