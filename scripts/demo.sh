@@ -52,6 +52,12 @@ step "golfops backup verify --dir $backups --restore-test   # checksum, whole ar
 "$golfops" backup verify --dir "$backups" --restore-test
 step "golfops restore latest --dir $backups --target-db golf_restored --create --clean --yes"
 "$golfops" restore latest --dir "$backups" --target-db golf_restored --create --clean --yes
+key=$(dirname "$config")/backup.key
+[[ -s $key ]] || (umask 077 && openssl rand -hex 32 >"$key")
+step "golfops backup --dir $backups --encrypt --key-file $key --verbose   # AES-256-GCM at rest"
+"$golfops" backup --dir "$backups" --encrypt --key-file "$key" --verbose
+step "golfops backup verify --dir $backups --key-file $key   # the key is checked by fingerprint first"
+"$golfops" backup verify --dir "$backups" --key-file "$key"
 step "golfops backup prune --dir $backups --dry-run   # retention: [backup] keep_daily/weekly/monthly"
 "$golfops" backup prune --dir "$backups" --dry-run
 printf '\nThe servers keep running. Try:\n  export GOLFOPS_CONFIG=%s\n  %s health\n  %s dev down --purge --yes\n' \

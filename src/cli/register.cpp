@@ -12,6 +12,9 @@ void register_config(CLI::App& app, commands::Selected& selected);
 namespace dev {
 void register_dev(CLI::App& app, commands::Selected& selected);
 }
+namespace limits {
+void register_limits(CLI::App& app, commands::Selected& selected);
+}
 namespace migrate {
 void register_migrate(CLI::App& app, commands::Selected& selected);
 }
@@ -31,6 +34,7 @@ void register_commands(CLI::App& app, commands::Selected& selected) {
   commands::config::register_config(app, selected);
   commands::dev::register_dev(app, selected);
   commands::health::register_health(app, selected);
+  commands::limits::register_limits(app, selected);
   commands::migrate::register_migrate(app, selected);
   commands::version::register_version(app, selected);
 }

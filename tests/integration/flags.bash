@@ -43,6 +43,7 @@ declare -A bad=(
   ["*	VERSION"]="not-a-version"
   ["migrate plan	DIRECTION"]="sideways"
   ["migrate create	NAME"]="Not A Name"
+  ["*	NAME"]="Not A Name"
   ["completion	shell"]="tcsh"
   ["*	--database"]="../etc"
   ["*	--label"]=$'two\nlines'
@@ -50,6 +51,18 @@ declare -A bad=(
   ["*	--target-db"]=".."
   ["*	--jobs"]="0"
   ["*	--key-file"]="$HARNESS_TMP/no-such.key"
+  ["*	--rate"]="fast"
+  ["*	--scope"]="planet"
+  ["*	--scope-value"]=$'tab\there'
+  ["*	--resource"]="Bad Resource"
+  ["*	--algorithm"]="leaky"
+  ["*	--burst"]="lots"
+  ["*	--priority"]="high"
+  ["*	--description"]=$'two\nlines'
+  ["*	--if-version"]="0"
+  ["*	--limit"]="0"
+  ["limits diff	FILE"]="$HARNESS_TMP/no-such-rules.toml"
+  ["limits import	FILE"]="$HARNESS_TMP/no-such-rules.toml"
 )
 # How each command is run, with its required arguments, when an option is
 # the one under test.
@@ -59,6 +72,8 @@ command_for() {
   "migrate plan") echo "migrate plan up" ;;
   "migrate create") echo "migrate create add_things" ;;
   "migrate baseline" | "migrate force") echo "$1 0001" ;;
+  "limits diff" | "limits import") echo "$1 $HARNESS_TMP/no-such-rules.toml" ;;
+  "limits "*) [[ $1 == "limits list" || $1 == "limits export" ]] && echo "$1" || echo "$1 some_rule" ;;
   *) echo "$1" ;;
   esac
 }
