@@ -22,7 +22,10 @@ seconds() {
   end=${EPOCHREALTIME/./}
   echo "scale=3; ($end - $start) / 1000000" | bc
 }
-fresh_db() { "$pg_bin/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
+# Each restore starts after a checkpoint, so none pays for the WAL the one
+# before it wrote.
+fresh_db() { "$pg_bin/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" -c "CHECKPOINT"; }
+median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 echo "== pgbench scale $scale: $((sql_bytes / 1048576)) MiB of SQL =="
@@ -42,14 +45,21 @@ s_gzip=$(stat -c %s "$work/bench.sql.gz")
 s_zstd=$(stat -c %s "$work/bench.dump.zst")
 s_golfops=$(stat -c %s "$work"/backups/bench/*.dump.zst)
 
-for round in 1 2; do
+# Restores swing more than dumps here (checkpoints, the VM): three rounds,
+# interleaved, and the median of each.
+psql_runs=() pgr_runs=() golfops_runs=()
+for round in 1 2 3; do
   fresh_db restore_psql
-  t_psql=$(seconds bash -c "gunzip -c '$work/bench.sql.gz' | '$pg_bin/psql' -X -q -d restore_psql")
+  psql_runs+=("$(seconds bash -c "gunzip -c '$work/bench.sql.gz' | '$pg_bin/psql' -X -q -d restore_psql")")
   fresh_db restore_pgr
-  t_pgr=$(seconds "$pg_bin/pg_restore" -j2 -d restore_pgr "$work/plain.dump")
-  "$pg_bin/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS restore_golfops"
-  t_restore=$(seconds "$golfops" restore latest --database bench --dir "$work/backups" --target-db restore_golfops --create --jobs 2)
+  pgr_runs+=("$(seconds "$pg_bin/pg_restore" -j2 -d restore_pgr "$work/plain.dump")")
+  "$pg_bin/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS restore_golfops" -c "CHECKPOINT"
+  golfops_runs+=("$(seconds "$golfops" restore latest --database bench --dir "$work/backups" --target-db restore_golfops --create --jobs 2)")
 done
+t_psql=$(median "${psql_runs[@]}")
+t_pgr=$(median "${pgr_runs[@]}")
+t_restore=$(median "${golfops_runs[@]}")
+echo "restore runs: psql ${psql_runs[*]}; pg_restore -j2 ${pgr_runs[*]}; golfops ${golfops_runs[*]}"
 
 printf '\n%-34s %8s %10s\n' "backup" "seconds" "MiB"
 printf '%-34s %8s %10s\n' "pg_dump -Fc -Z0 (the floor)" "$t_dump" "-"
