@@ -43,6 +43,16 @@ step golfops migrate history
 "$golfops" migrate history
 step "golfops migrate status --exit-code && echo up to date"
 "$golfops" migrate status --exit-code && echo "up to date"
+step "golfops limits diff limits/default-rules.toml   # rate-limit rules as data: a plan first"
+"$golfops" limits diff limits/default-rules.toml
+step "golfops limits import limits/default-rules.toml   # one transaction, every change audited"
+"$golfops" limits import limits/default-rules.toml
+step golfops limits list
+"$golfops" limits list
+step "golfops limits update api_auth --rate 20/60s   # --if-version N guards against a concurrent edit"
+"$golfops" limits update api_auth --rate 20/60s
+step golfops limits history api_auth
+"$golfops" limits history api_auth
 backups=$(dirname "$config")/backups
 step "golfops backup --dir $backups --label demo -o json   # pg_dump + zstd, checksummed; silent under cron"
 "$golfops" backup --dir "$backups" --label demo -o json | /usr/bin/python3 -c 'import json,sys; m=json.load(sys.stdin); print(json.dumps({k: m[k] for k in ("id", "database", "bytes_in", "bytes_out", "duration_ms", "sha256", "tables")}, indent=2))'
