@@ -235,11 +235,15 @@ sql gated "
 CREATE FUNCTION restore_gate(v int) RETURNS boolean LANGUAGE plpgsql AS \$\$
 BEGIN
   IF current_setting('golfops_test.gate', true) = 'sleep' THEN PERFORM pg_sleep(60); END IF;
+  IF current_setting('golfops_test.gate', true) = 'nap' THEN PERFORM pg_sleep(0.5); END IF;
   RETURN coalesce(current_setting('golfops_test.gate', true), '') <> 'refuse' OR v < 3;
 END \$\$;
 CREATE DOMAIN gated_int AS int CHECK (restore_gate(VALUE));
 CREATE TABLE gate (id gated_int);
 INSERT INTO gate VALUES (1), (2), (3);
+-- Three rows of 5 MB: a batch each (batches are cut at 4 MiB).
+CREATE TABLE wide (id gated_int, payload text);
+INSERT INTO wide SELECT g, repeat(md5(g::text), 160000) FROM generate_series(1, 3) g;
 CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS payload FROM generate_series(1, 200000) g;
 ALTER TABLE big ADD PRIMARY KEY (id);
 CREATE TABLE child (id int PRIMARY KEY, big_id int REFERENCES big);
@@ -251,20 +255,23 @@ SELECT setval('counter', 4242);
 gate() { sql postgres "ALTER ROLE golfops SET golfops_test.gate = '$1'" >/dev/null; }
 
 test_case "golfops loads the rows itself: a big table split across --jobs sessions, counts from COPY, schema whole"
+# While one session's row naps in the server, the next batch goes to the other.
+gate nap
 run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_copy --create --jobs 2 -o json
+gate ''
 expect_status 0
 expect_json '.rows_loaded_by == "golfops" and .mismatches == []'
 expect_json '[.tables[] | select(.name == "big") | .restored] == [200000]'
 [[ "$(fingerprint gated)" == "$(fingerprint gated_copy)" ]] || fail "restored contents differ"
 # Each session's COPY is its own transaction: two writers, two xmins.
-[[ $(sql gated_copy "SELECT count(DISTINCT xmin::text) FROM big") == 2 ]] || fail "big was not split across two sessions"
+[[ $(sql gated_copy "SELECT count(DISTINCT xmin::text) FROM wide") == 2 ]] || fail "wide was not split across two sessions"
 [[ $(sql gated_copy "SELECT last_value FROM counter") == 4242 ]] || fail "the sequence value was not restored"
 [[ $(sql gated_copy "SELECT count(*) FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'") == 1 ]] || fail "the foreign key is missing"
 sql gated_copy "SELECT 1 FROM pg_indexes WHERE indexname = 'big_pkey'" | grep -q 1 || fail "the primary key is missing"
 [[ $(find "$HARNESS_TMP/gated-backups" -name '.restore-*' | wc -l) == 0 ]] || fail "temporary files left"
 run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_one --create --jobs 1 -o json
 expect_status 0
-[[ $(sql gated_one "SELECT count(DISTINCT xmin::text) FROM big") == 1 ]] || fail "--jobs 1 used more than one session"
+[[ $(sql gated_one "SELECT count(DISTINCT xmin::text) FROM wide") == 1 ]] || fail "--jobs 1 used more than one session"
 [[ "$(fingerprint gated)" == "$(fingerprint gated_one)" ]] || fail "--jobs 1 contents differ"
 run "$GOLFOPS" restore latest --database gated --dir "$HARNESS_TMP/gated-backups" --target-db gated_one --clean --yes -o json
 expect_status 0
@@ -445,6 +452,25 @@ expect_status 0
 [[ -z $(rcli GET newer) ]] || fail "a key the backup did not hold survived"
 rcli INFO replication | grep -q '^role:master' || fail "Redis was left a replica"
 expect_json '[.tables[] | .restored] == [3001, 1]'
+
+test_case "health's backup check with kind = redis looks at the Redis snapshots"
+"$GOLFOPS" backup verify --redis >/dev/null
+cat >redis-health.toml <<TOML
+$(cat golfops.toml)
+[[health.check]]
+name = "redis_backup"
+type = "backup"
+kind = "redis"
+max_age = "1h"
+TOML
+run env GOLFOPS_CONFIG="$HARNESS_TMP/redis-health.toml" "$GOLFOPS" health -o json
+expect_status 0
+expect_json '[.checks[] | select(.name == "redis_backup") | .status] == ["pass"]'
+expect_json '[.checks[] | select(.name == "redis_backup") | .message | startswith("newest verified backup")] == [true]'
+printf '[[health.check]]\ntype = "backup"\nkind = "memcached"\nmax_age = "1h"\n' >>redis-health.toml
+run env GOLFOPS_CONFIG="$HARNESS_TMP/redis-health.toml" "$GOLFOPS" health
+expect_status 2
+expect_stderr "memcached"
 
 test_case "a PostgreSQL database named redis and the Redis backups share a directory, never a list"
 sql postgres "CREATE DATABASE redis" >/dev/null

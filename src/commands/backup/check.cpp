@@ -21,6 +21,10 @@ core::checks::CheckResult probe_backup(const core::checks::CheckSpec& spec,
   if (!spec.database.empty()) {
     options.database = spec.database;
   }
+  if (spec.redis_backups) {
+    options.redis = true;
+    options.database = "redis"; // where backup --redis keeps them
+  }
   core::checks::CheckResult result;
   result.name = spec.name;
   result.type = spec.type;

@@ -352,6 +352,11 @@ std::vector<config::KeySpec> check_keys() {
        .description = "disk: a path on the filesystem; backup: the backup directory (default "
                       "backup.dir)"},
       {.name = "database", .description = "backup: whose backups (default: database.url's)"},
+      {.name = "kind",
+       .type = ValueType::choice,
+       .default_value = "postgres",
+       .description = "backup: pg_dump archives (postgres) or Redis snapshots (redis)",
+       .choices = {"postgres", "redis"}},
       {.name = "max_age",
        .type = ValueType::duration,
        .description = "backup: the newest verified backup must be younger"},
@@ -476,6 +481,7 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
   spec.address = entry.text("address");
   spec.path = entry.text("path");
   spec.database = entry.text("database");
+  spec.redis_backups = entry.text("kind") == "redis";
   if (entry.is_set("max_age")) {
     spec.max_age = parse_duration(entry.text("max_age"), field("max_age"));
   }

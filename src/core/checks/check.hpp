@@ -31,6 +31,7 @@ struct CheckSpec {
   std::string address;                 // tcp, tls: host:port
   std::string path;                    // disk; backup: the backup directory (default backup.dir)
   std::string database;                // backup: whose backups (default database.url's)
+  bool redis_backups = false;          // backup: kind = "redis", the RDB snapshots
   std::optional<Milliseconds> max_age; // backup: the newest verified one is younger
   std::string min_free;                // disk: "10GiB" or "10%"
   std::string query;                   // postgres
