@@ -84,6 +84,12 @@ run "$GOLFOPS" restore latest --target-db shop_copy
 expect_status 4
 expect_stderr "database 'shop_copy' already has 3 table(s)"
 [[ $(sql shop_copy "SELECT count(*) FROM empty_table") == 1 ]] || fail "target changed"
+# --yes without --clean: the existing objects collide; the cause is named
+# (not pg_restore's last line) and so is the state left behind.
+run "$GOLFOPS" restore latest --target-db shop_copy --yes
+expect_status 1
+expect_stderr "already exists"
+expect_stderr "stopped part-way: the database now holds part of the backup"
 run "$GOLFOPS" restore latest --target-db shop_copy --clean --yes
 expect_status 0
 [[ $(sql shop_copy "SELECT count(*) FROM empty_table") == 0 ]] || fail "--clean did not restore the backup's contents"
@@ -350,6 +356,17 @@ for empty in --database --target-db --dir; do
   expect_stderr "$empty: ''"
   expect_stderr_lines 1
 done
+run "$GOLFOPS" restore latest --jobs ""
+expect_status 2
+expect_stderr "--jobs: ''"
+# A copied directory is not where golfops looks: skipped with a warning,
+# never listed as a backup that verify and restore then cannot find.
+cp -r backups/shop backups/shop.old
+run "$GOLFOPS" backup list -o json
+expect_status 0
+expect_stderr "outside $HARNESS_TMP/backups/shop; skipped"
+[[ $(jq '[.backups[].id] | length == (unique | length)' "$RUN_OUT") == true ]] || fail "a backup listed twice"
+rm -r backups/shop.old
 touch a-file
 run "$GOLFOPS" backup --dir "$HARNESS_TMP/a-file/backups"
 expect_status 2
@@ -517,6 +534,9 @@ run "$GOLFOPS" backup "${enc[@]}" --encrypt
 expect_status 2
 expect_stderr "--encrypt: true needs backup.encryption_key_file"
 [[ ! -e encrypted/shop ]] || fail "a refused --encrypt wrote something"
+run "$GOLFOPS" backup "${enc[@]}" --key-file backup.key
+expect_status 2
+expect_stderr "--key-file: given without --encrypt"
 run "$GOLFOPS" backup "${enc[@]}" --encrypt --key-file backup.key -o json
 expect_status 0
 expect_json '.encryption.algorithm == "aes-256-gcm" and (.encryption.key_fingerprint | length) == 16'
@@ -526,6 +546,9 @@ sealed=$(jq -r .path "$RUN_OUT")
 [[ $(head -c 7 "$sealed") == GOLFENC ]] || fail "no encryption header"
 ! grep -qa "item 1" "$sealed" || fail "plaintext rows in the encrypted file"
 ! grep -rqF "$(cat backup.key)" encrypted || fail "the key was written beside the backup"
+run "$GOLFOPS" backup verify "${enc[@]}" --key-file ""
+expect_status 2
+expect_stderr "--key-file: '' is not a key file"
 run "$GOLFOPS" backup verify "${enc[@]}"
 expect_status 2
 expect_stderr "is encrypted (key "

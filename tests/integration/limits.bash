@@ -86,6 +86,11 @@ expect_json '[.entries[] | .action] == ["delete", "create"]'
 run "$GOLFOPS" limits history login_ip
 expect_stdout "rate '10/1m' -> '20/1m'"
 
+test_case "GOLFOPS_ACTOR that could forge audit lines is refused"
+run env GOLFOPS_ACTOR=$'mallory\n2026-01-01 admin create' "$GOLFOPS" limits update login_ip --priority 3
+expect_status 2
+expect_stderr "GOLFOPS_ACTOR: not an actor name"
+
 test_case "bad rules: one line naming the field, exit 2, nothing changed"
 before=$(sql "select count(*) || ':' || coalesce(max(revision), 0) from golfops.rate_limit_rules")
 audits=$(sql "select count(*) from golfops.rate_limit_audit")
@@ -127,10 +132,11 @@ expect_json '.applied == true'
 [[ $(sql "select count(*) from golfops.rate_limit_rules") == 9 ]] || fail "import did not add the 8 rules"
 run "$GOLFOPS" limits diff "$defaults" --exit-code
 expect_status 0
-expect_stdout "no changes"
+expect_stdout "no changes: import would change nothing (8 unchanged, 1 only in the database (kept; --prune removes them))"
 run "$GOLFOPS" limits export
 expect_status 0
 cp "$RUN_OUT" exported.toml
+[[ $(grep -A1 -m1 '^\[\[rule\]\]' exported.toml | tail -1) == "name = 'auth'" ]] || fail "export does not start each rule with its name: $(head -5 exported.toml)"
 run "$GOLFOPS" limits diff exported.toml --prune --exit-code
 expect_status 0
 # The round trip: export, wipe, import the export, export again: identical.

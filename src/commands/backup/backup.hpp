@@ -29,6 +29,7 @@ struct BackupOptions {
   bool encrypt = false;           // backup --encrypt, backup.encrypt
   std::filesystem::path key_file; // backup.encryption_key_file; empty: none
   std::string key_file_label = "backup.encryption_key_file";
+  bool key_file_from_flag = false; // --key-file on this command line
 
   std::string id = "latest"; // verify, restore: ID, a unique prefix, or latest
   bool redis = false;        // backup --redis, restore --redis

@@ -123,6 +123,19 @@ void read_directory(const std::filesystem::path& directory,
     }
     try {
       auto manifest = from_json(nlohmann::json::parse(core::read_file(path, "manifest")));
+      // Only where golfops looks for it (<dir>/<database>/): a copied or
+      // renamed directory ("golf.old") would list backups that verify and
+      // restore then cannot find.
+      if (directory.filename() != manifest.database) {
+        if (problems != nullptr) {
+          problems->push_back(fmt::format("{}: a backup of database {} outside {}; skipped (move "
+                                          "it there to use it)",
+                                          path.string(),
+                                          manifest.database,
+                                          (directory.parent_path() / manifest.database).string()));
+        }
+        continue;
+      }
       if (!std::filesystem::exists(directory / manifest.file)) {
         if (problems != nullptr) {
           problems->push_back(

@@ -1,6 +1,7 @@
 #include "commands/backup/pg_tools.hpp"
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 
 #include <charconv>
 #include <fmt/format.h>
@@ -18,12 +19,20 @@ bool executable(const std::filesystem::path& path) {
 } // namespace
 
 std::string describe_exit(const core::Child::Exit& exit) {
-  auto tail = exit.stderr_tail;
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) {
-    tail.pop_back();
+  // The line that says why: pg_restore's "error:" line (its last lines are
+  // the statement it ran), else the last line.
+  std::string tail;
+  for (const auto& line : core::split(exit.stderr_tail, '\n')) {
+    if (line.find("error:") != std::string::npos) {
+      tail = line;
+      break;
+    }
+    if (!line.empty()) {
+      tail = line;
+    }
   }
-  if (auto newline = tail.rfind('\n'); newline != std::string::npos) {
-    tail = tail.substr(newline + 1);
+  while (!tail.empty() && tail.back() == ' ') {
+    tail.pop_back();
   }
   auto how = exit.signal != 0 ? fmt::format("was killed by signal {}", exit.signal)
                               : fmt::format("exited with {}", exit.exit_code);

@@ -32,6 +32,8 @@ struct Flags {
   bool redis = false;
   bool database_given = false; // --database '' is a mistake, not "the default"
   bool target_db_given = false;
+  bool jobs_given = false;
+  bool key_file_given = false;
   bool metrics_written = false; // by the run itself: the error exit leaves the file alone
 };
 
@@ -98,7 +100,11 @@ BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) 
   }
   options.create = flags.create;
   options.clean = flags.clean;
-  if (!flags.jobs.empty()) {
+  if (flags.key_file_given && flags.key_file.empty()) {
+    core::throw_usage("--key-file: '' is not a key file (a file with 64 hex digits)");
+  }
+  options.key_file_from_flag = flags.key_file_given;
+  if (flags.jobs_given) {
     auto jobs = core::parse_count(flags.jobs, "--jobs");
     if (jobs > 64) {
       core::throw_usage(fmt::format("--jobs: {} is too many (1 to 64)", jobs));
@@ -176,10 +182,12 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
       };
       flags->database_given = given("--database");
       flags->target_db_given = given("--target-db");
+      flags->jobs_given = given("--jobs");
+      flags->key_file_given = given("--key-file");
       if (given("--dir")) {
         selected.config_flags["backup.dir"] = {flags->dir, "--dir"};
       }
-      if (!flags->key_file.empty()) {
+      if (flags->key_file_given) {
         selected.config_flags["backup.encryption_key_file"] = {flags->key_file, "--key-file"};
       }
       if (flags->encrypt) {
@@ -237,6 +245,10 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
   wire(backup,
        {.cron = true, .metrics = true},
        [](BackupOptions options, commands::Invocation& invocation) {
+         if (options.key_file_from_flag && !options.encrypt) {
+           core::throw_usage("--key-file: given without --encrypt (backup.encrypt); add --encrypt "
+                             "to encrypt this backup");
+         }
          return commands::Outcome{render(options.redis
                                              ? run_redis_backup(options, invocation.context)
                                              : run_backup(options, invocation.context))};

@@ -72,7 +72,9 @@ RestoreResult run_restore(const BackupOptions& options, core::Context& context) 
         where);
   }
   auto started = std::chrono::steady_clock::now();
+  bool changing = false; // past the checks: the target is being written
   auto create = [&] {
+    changing = true;
     if (!database_exists(admin, target)) {
       admin.execute("CREATE DATABASE " + admin.quote_identifier(target));
       result.created = true;
@@ -85,6 +87,14 @@ RestoreResult run_restore(const BackupOptions& options, core::Context& context) 
     if (result.created) {
       // Ours and incomplete: gone, so a rerun with --create starts clean.
       drop_created_database(admin, target, context);
+    } else if (changing) {
+      // Not ours: left as it is, and said so (an interruption included).
+      context.log.warning(fmt::format(
+          "the restore of backup {} into {} stopped part-way: the database now holds part of the "
+          "backup{}; restore again with --clean --yes, or into a new database with --create",
+          manifest.id,
+          where,
+          options.clean ? " (--clean dropped what it replaced)" : ""));
     }
     throw;
   }

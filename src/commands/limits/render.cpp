@@ -163,14 +163,36 @@ core::output::Report render(const PlanResult& result) {
   if (!table.empty()) {
     report.tables.push_back(std::move(table));
   }
-  auto summary = fmt::format("{} to add, {} to change, {} to remove, {} unchanged",
-                             counts[Change::Kind::add],
-                             counts[Change::Kind::change],
-                             counts[Change::Kind::remove],
-                             counts[Change::Kind::keep]);
-  report.notes.push_back(result.applied        ? "applied: " + summary
-                         : result.any_change() ? "plan: " + summary
-                                               : "no changes: the database matches " + result.file);
+  // Rules only the database has are kept without --prune: counted apart,
+  // so "unchanged" means the same in both.
+  int only_in_database = 0;
+  for (const auto& change : result.changes) {
+    only_in_database += change.kind == Change::Kind::keep && !change.fields.empty() ? 1 : 0;
+  }
+  auto extra =
+      only_in_database == 0
+          ? std::string()
+          : fmt::format(", {} only in the database (kept; --prune removes them)", only_in_database);
+  auto unchanged = counts[Change::Kind::keep] - only_in_database;
+  if (result.applied) {
+    report.notes.push_back(fmt::format("applied: {} added, {} changed, {} removed, {} unchanged{}",
+                                       counts[Change::Kind::add],
+                                       counts[Change::Kind::change],
+                                       counts[Change::Kind::remove],
+                                       unchanged,
+                                       extra));
+  } else if (result.any_change()) {
+    report.notes.push_back(
+        fmt::format("plan: {} to add, {} to change, {} to remove, {} unchanged{}",
+                    counts[Change::Kind::add],
+                    counts[Change::Kind::change],
+                    counts[Change::Kind::remove],
+                    unchanged,
+                    extra));
+  } else {
+    report.notes.push_back(
+        fmt::format("no changes: import would change nothing ({} unchanged{})", unchanged, extra));
+  }
   return report;
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <toml++/toml.h>
 #include <utility>
 
@@ -375,35 +376,37 @@ std::vector<Rule> parse_rule_file(std::string_view document_text, std::string_vi
 std::string format_rule_file(const std::vector<Rule>& rules) {
   std::string text =
       "# golfops limits rules: golfops limits diff FILE, golfops limits import FILE\n";
+  // Keys in the order people read a rule, values quoted by toml++.
+  auto line = [](std::string_view key, auto value) {
+    std::ostringstream out;
+    out << key << " = " << toml::value(std::move(value)) << "\n";
+    return out.str();
+  };
   for (const auto& rule : rules) {
-    toml::table table;
-    table.insert("name", rule.name);
-    table.insert("scope", std::string(scope_name(rule.scope)));
+    text += "\n[[rule]]\n";
+    text += line("name", rule.name);
+    text += line("scope", std::string(scope_name(rule.scope)));
     if (!rule.scope_value.empty()) {
-      table.insert("scope_value", rule.scope_value);
+      text += line("scope_value", rule.scope_value);
     }
-    table.insert("resource", rule.resource);
-    table.insert("rate", format_rate(rule.rate));
-    table.insert("algorithm", std::string(algorithm_name(rule.algorithm)));
+    text += line("resource", rule.resource);
+    text += line("rate", format_rate(rule.rate));
+    text += line("algorithm", std::string(algorithm_name(rule.algorithm)));
     if (rule.burst != 0) {
-      table.insert("burst", rule.burst);
+      text += line("burst", rule.burst);
     }
     if (!rule.enabled) {
-      table.insert("enabled", false);
+      text += line("enabled", false);
     }
     if (rule.shadow) {
-      table.insert("shadow", true);
+      text += line("shadow", true);
     }
     if (rule.priority != 0) {
-      table.insert("priority", rule.priority);
+      text += line("priority", rule.priority);
     }
     if (!rule.description.empty()) {
-      table.insert("description", rule.description);
+      text += line("description", rule.description);
     }
-    std::ostringstream out;
-    out << toml::default_formatter(
-        table, toml::default_formatter::default_flags & ~toml::format_flags::indentation);
-    text += "\n[[rule]]\n" + out.str() + "\n";
   }
   return text;
 }

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <pwd.h>
@@ -81,7 +82,17 @@ std::string default_actor(const std::map<std::string, std::string>& environment)
   for (const char* name : {"GOLFOPS_ACTOR", "SUDO_USER"}) {
     auto found = environment.find(name);
     if (found != environment.end() && !found->second.empty()) {
-      return found->second;
+      // The audit trail shows it one line per change: nothing that could
+      // forge another line.
+      const auto& actor = found->second;
+      bool printable = std::all_of(
+          actor.begin(), actor.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+      if (!printable || actor.size() > 100) {
+        core::throw_usage(fmt::format("{}: not an actor name (up to 100 printable characters, no "
+                                      "newlines)",
+                                      name));
+      }
+      return actor;
     }
   }
   const auto* entry = ::getpwuid(::geteuid());
