@@ -66,6 +66,11 @@ expect_stderr "rule 'login_ip' is at version 2, not 1: someone changed it (last 
 [[ $(sql "select requests from golfops.rate_limit_rules where name = 'login_ip'") == 20 ]] || fail "a stale update changed the rule"
 run "$GOLFOPS" limits update login_ip --rate 20/60s -o json
 expect_json '.action == "unchanged" and .version == 2'
+run "$GOLFOPS" limits enable login_ip --if-version 2 -o json
+expect_json '.action == "unchanged" and .version == 2'
+run "$GOLFOPS" limits disable login_ip --if-version 9
+expect_status 1
+expect_stderr "rule 'login_ip' is at version 2; there is no version 9 yet"
 
 test_case "disable, enable and delete are audited as such; history shows who did what"
 run "$GOLFOPS" limits disable login_ip -o json

@@ -131,8 +131,9 @@ RuleResult run_delete(const LimitsOptions& options, core::Context& context) {
 RuleResult run_set_enabled(const LimitsOptions& options, bool enabled, core::Context& context) {
   Session session(options, context);
   auto current = session.store.get(options.name);
-  if (current.enabled == enabled && !options.if_version) {
-    return {"unchanged", current, {}};
+  RuleStore::require_version(current, options.if_version);
+  if (current.enabled == enabled) {
+    return {"unchanged", current, {}}; // no audit row, no new version
   }
   auto changed = session.store.set_enabled(options.name, enabled, options.if_version);
   return {enabled ? "enabled" : "disabled", changed, differences(current, changed)};

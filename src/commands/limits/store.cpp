@@ -206,6 +206,13 @@ Rule RuleStore::create(const Rule& rule) {
 namespace {
 
 [[noreturn]] void stale(const Rule& current, std::int64_t expected) {
+  if (expected > current.version) {
+    core::throw_failed(fmt::format("rule '{}' is at version {}; there is no version {} yet: "
+                                   "nothing was changed",
+                                   current.name,
+                                   current.version,
+                                   expected));
+  }
   core::throw_failed(fmt::format("rule '{}' is at version {}, not {}: someone changed it (last "
                                  "{} at {}); nothing was changed. Read it again with golfops "
                                  "limits get {}",
