@@ -27,6 +27,9 @@ private:
   std::unique_ptr<State> m_state;
 };
 
+// Lower-case hex of raw bytes.
+std::string to_hex(std::string_view bytes);
+
 // `bytes` random bytes from OpenSSL's CSPRNG as lower-case hex (passwords, ids).
 std::string random_hex(std::size_t bytes);
 

@@ -46,14 +46,6 @@ std::string fingerprint_bytes(const Key& key) {
   return std::string(reinterpret_cast<const char*>(digest.data()), k_fingerprint_bytes);
 }
 
-std::string hex(std::string_view bytes) {
-  std::string text;
-  for (unsigned char byte : bytes) {
-    text += fmt::format("{:02x}", byte);
-  }
-  return text;
-}
-
 // The per-file key: HKDF-SHA256 over the key with the file's salt, so a
 // counter nonce never repeats under one AES key however many files share
 // the key file.
@@ -182,7 +174,7 @@ EncryptionKey::~EncryptionKey() {
 }
 
 std::string key_fingerprint(const Key& key) {
-  return hex(fingerprint_bytes(key));
+  return to_hex(fingerprint_bytes(key));
 }
 
 EncryptionKey read_key_file(const std::filesystem::path& path, std::string_view label) {
@@ -313,7 +305,7 @@ void StreamDecryptor::write(std::string_view data, const Sink& sink) {
     auto fingerprint = header.substr(k_magic.size(), k_fingerprint_bytes);
     if (fingerprint != fingerprint_bytes(state.key.bytes)) {
       throw_usage(fmt::format("encrypted with key {}, not with the key given ({})",
-                              hex(fingerprint),
+                              to_hex(fingerprint),
                               state.key.fingerprint));
     }
     auto file_key =

@@ -34,6 +34,11 @@ std::string_view closest_match(std::string_view word,
   return best;
 }
 
+bool printable(std::string_view text) {
+  return std::all_of(
+      text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+}
+
 std::vector<std::string> split(std::string_view text, char separator) {
   std::vector<std::string> parts;
   std::size_t start = 0;

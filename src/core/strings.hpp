@@ -16,6 +16,9 @@ std::string_view closest_match(std::string_view word, std::span<const std::strin
 
 std::vector<std::string> split(std::string_view text, char separator);
 
+// No control characters (below 0x20, or DEL): text safe to show on one line.
+bool printable(std::string_view text);
+
 std::string join(std::span<const std::string> parts, std::string_view separator);
 
 } // namespace golfops::core

@@ -3,6 +3,7 @@
 #include "core/checks/check.hpp"
 #include "core/error.hpp"
 #include "core/output/textfile.hpp"
+#include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>
@@ -53,8 +54,7 @@ std::filesystem::path require_metrics_file(const std::string& path) {
 // A database name becomes a directory under backup.dir: no separators, no
 // "." or "..", nothing unprintable.
 std::string require_database_name(const std::string& name, std::string_view field) {
-  bool printable =
-      std::all_of(name.begin(), name.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+  bool printable = core::printable(name);
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       !printable || name.size() > 63) {
     core::throw_usage(fmt::format("{}: '{}' is not a database name (1 to 63 printable "
@@ -70,10 +70,7 @@ BackupOptions options_for(const Flags& flags, commands::Invocation& invocation) 
   if (flags.database_given) {
     options.database = require_database_name(flags.database, "--database");
   }
-  if (flags.label.size() > 200 ||
-      std::any_of(flags.label.begin(), flags.label.end(), [](unsigned char c) {
-        return c < 0x20 || c == 0x7f;
-      })) {
+  if (flags.label.size() > 200 || !core::printable(flags.label)) {
     core::throw_usage(
         "--label: not a label (up to 200 printable characters, no control characters such as "
         "newlines)");

@@ -1,6 +1,7 @@
 #include "commands/limits/rule.hpp"
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <algorithm>
@@ -34,10 +35,6 @@ constexpr std::int64_t k_longest_period_ms = std::numeric_limits<std::int32_t>::
 bool all_of_chars(std::string_view text, auto&& allowed) {
   return std::all_of(
       text.begin(), text.end(), [&](char c) { return allowed(static_cast<unsigned char>(c)); });
-}
-
-bool printable(std::string_view text) {
-  return all_of_chars(text, [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
 }
 
 bool identifier(std::string_view text, std::string_view extra) {
@@ -180,7 +177,7 @@ void validate(const Rule& rule, const FieldLabel& field) {
                                   field("scope_value"),
                                   rule.scope_value));
   }
-  if (!printable(rule.scope_value) || rule.scope_value.size() > 200) {
+  if (!core::printable(rule.scope_value) || rule.scope_value.size() > 200) {
     core::throw_usage(fmt::format("{}: not a scope value (up to 200 printable characters)",
                                   field("scope_value")));
   }
@@ -204,7 +201,7 @@ void validate(const Rule& rule, const FieldLabel& field) {
     core::throw_usage(fmt::format(
         "{}: {} is not a priority (-1000000 to 1000000)", field("priority"), rule.priority));
   }
-  if (!printable(rule.description) || rule.description.size() > 500) {
+  if (!core::printable(rule.description) || rule.description.size() > 500) {
     core::throw_usage(fmt::format("{}: not a description (up to 500 printable characters, no "
                                   "newlines)",
                                   field("description")));

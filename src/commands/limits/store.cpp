@@ -85,9 +85,7 @@ std::string default_actor(const std::map<std::string, std::string>& environment)
       // The audit trail shows it one line per change: nothing that could
       // forge another line.
       const auto& actor = found->second;
-      bool printable = std::all_of(
-          actor.begin(), actor.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
-      if (!printable || actor.size() > 100) {
+      if (!core::printable(actor) || actor.size() > 100) {
         core::throw_usage(fmt::format("{}: not an actor name (up to 100 printable characters, no "
                                       "newlines)",
                                       name));
