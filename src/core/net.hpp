@@ -70,6 +70,8 @@ public:
   void write_all(std::string_view data, Deadline deadline);
   // Reads what is available (at least one byte); throws NetError at EOF or deadline.
   std::size_t read_some(char* buffer, std::size_t size, Deadline deadline);
+  // For poll() over many streams: readable means read_some returns at once.
+  int fd() const { return m_fd.get(); }
 
   // The local IP address of the connection ("10.0.0.5", "::1"): where the
   // peer can reach this host back.

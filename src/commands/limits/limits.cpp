@@ -1,5 +1,6 @@
 #include "commands/limits/limits.hpp"
 
+#include "commands/limits/session.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -10,14 +11,6 @@
 
 namespace golfops::commands::limits {
 namespace {
-
-// One connection and the store over it, per command.
-struct Session {
-  explicit Session(const LimitsOptions& options, core::Context& context)
-      : client(core::pg::settings_from(context.config)), store(client, options.actor) {}
-  core::pg::Client client;
-  RuleStore store;
-};
 
 std::vector<Rule> read_rule_file(const std::filesystem::path& file) {
   auto text = core::read_file(file, "FILE");
@@ -90,7 +83,9 @@ RuleResult run_create(const LimitsOptions& options, core::Context& context) {
   }
   validate(rule, flag_labels());
   Session session(options, context);
-  return {"created", session.store.create(rule), {}};
+  RuleResult result{"created", session.store.create(rule), {}};
+  result.published = publish_after_change(session, options, context);
+  return result;
 }
 
 RuleResult run_update(const LimitsOptions& options, core::Context& context) {
@@ -109,6 +104,9 @@ RuleResult run_update(const LimitsOptions& options, core::Context& context) {
     result.action = "updated";
     result.rule = session.store.update(wanted, options.if_version.value_or(current.version));
   });
+  if (result.action == "updated") {
+    result.published = publish_after_change(session, options, context);
+  }
   return result;
 }
 
@@ -125,6 +123,7 @@ RuleResult run_delete(const LimitsOptions& options, core::Context& context) {
                             session.client.target());
     result.rule = session.store.remove(options.name, options.if_version);
   });
+  result.published = publish_after_change(session, options, context);
   return result;
 }
 
@@ -136,7 +135,9 @@ RuleResult run_set_enabled(const LimitsOptions& options, bool enabled, core::Con
     return {"unchanged", current, {}}; // no audit row, no new version
   }
   auto changed = session.store.set_enabled(options.name, enabled, options.if_version);
-  return {enabled ? "enabled" : "disabled", changed, differences(current, changed)};
+  RuleResult result{enabled ? "enabled" : "disabled", changed, differences(current, changed)};
+  result.published = publish_after_change(session, options, context);
+  return result;
 }
 
 HistoryResult run_history(const LimitsOptions& options, core::Context& context) {
@@ -196,6 +197,9 @@ PlanResult run_import(const LimitsOptions& options, core::Context& context) {
     }
     result.applied = true;
   });
+  if (result.applied) {
+    result.published = publish_after_change(session, options, context);
+  }
   return result;
 }
 

@@ -1,14 +1,21 @@
 #pragma once
 
+#include "commands/limits/bucket.hpp"
+#include "commands/limits/published.hpp"
 #include "commands/limits/rule.hpp"
 #include "commands/limits/store.hpp"
 #include "core/context.hpp"
 #include "core/output/report.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace golfops::core::config {
+class Config;
+}
 
 namespace golfops::commands::limits {
 
@@ -27,6 +34,35 @@ struct LimitsOptions {
   bool yes = false;           // delete, import --prune
   bool exit_code = false;     // diff: exit 1 when import would change something
   int history_limit = 50;
+  bool publish = true;                      // create, update, ...: publish after (--no-publish)
+  std::string key_prefix = "golfops:rl:";   // limits.key_prefix
+  Request request;                          // check, explain
+  std::int64_t cost = 1;                    // check
+  std::int64_t revision = 0;                // rollback
+  bool list_revisions = false;              // rollback --list
+  int top = 20;                             // usage
+  std::string rule;                         // usage, reset, violations, stats: one rule only
+  std::optional<std::string> value;         // reset: one bucket's scope value
+  bool all = false;                         // reset: every bucket of the rule
+  std::chrono::milliseconds since{3600000}; // violations, stats
+  std::optional<Algorithm> algorithm;       // script, bench
+  struct Bench {
+    int concurrency = 50;
+    std::int64_t requests = 100000;
+    std::chrono::milliseconds duration{0}; // 0: until `requests`
+    Rate rate{1000000000, 60000};          // nothing denied unless asked
+    std::int64_t burst = 0;
+    int buckets = 1;
+    bool keep = false; // leave the buckets (tests look at them)
+  } bench;
+};
+
+// publish and rollback: the revision Redis now holds.
+struct PublishResult {
+  Revision revision;
+  bool changed = true;        // false: Redis already held these rules
+  std::int64_t receivers = 0; // subscribers the change message reached
+  std::string channel;
 };
 
 struct ListResult {
@@ -40,6 +76,7 @@ struct RuleResult {
       action; // "shown", "created", "updated", "deleted", "enabled", "disabled", "unchanged"
   Rule rule;
   std::vector<std::string> changes;
+  std::optional<PublishResult> published = {}; // unless --no-publish or unchanged
 };
 
 struct HistoryResult {
@@ -63,6 +100,7 @@ struct PlanResult {
   bool prune = false;
   bool applied = false;
   std::vector<Change> changes; // file order, then removals
+  std::optional<PublishResult> published = {};
   bool any_change() const;
 };
 
@@ -70,6 +108,132 @@ struct ExportResult {
   std::vector<Rule> rules;
   std::string text; // the rule file
 };
+
+// rollback --list: every revision, newest first, and the one Redis holds.
+struct RevisionsResult {
+  std::int64_t current = 0;
+  std::vector<Revision> revisions;
+};
+
+// drift: PostgreSQL's enabled rules against what Redis holds (add: only
+// in PostgreSQL, remove: only in Redis, change: different).
+struct DriftResult {
+  std::int64_t revision = 0; // 0: nothing published
+  std::vector<Change> changes;
+  bool any() const;
+};
+
+// One rule's part in a check or explain.
+struct RuleCheck {
+  Rule rule;
+  Match match;
+  std::optional<Decision> decision; // when it applies
+};
+
+// check (counts the request) and explain (only looks).
+struct CheckResult {
+  bool counted = false; // check: true; explain: false
+  Request request;
+  std::int64_t revision = 0;
+  std::vector<RuleCheck> rules;       // priority order
+  std::optional<std::size_t> decider; // index into rules
+  bool allowed = true;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct BucketUsage {
+  std::string rule;
+  std::string scope;
+  std::string value; // as displayed (API keys shortened)
+  Decision decision;
+};
+
+struct UsageResult {
+  std::vector<BucketUsage> buckets; // fullest first
+  std::int64_t scanned = 0;         // keys SCAN returned
+  std::int64_t unpublished = 0;     // buckets of rules Redis has no rule for
+  int masters = 1;
+};
+
+struct ResetResult {
+  std::string rule;
+  std::string value; // one bucket, or "" with all
+  bool all = false;
+  std::int64_t deleted = 0;
+};
+
+struct Violation {
+  std::int64_t at_ms = 0;
+  std::string rule;
+  std::string scope;
+  std::string value;
+  std::int64_t limit = 0;
+  std::int64_t used = 0;
+  bool shadow = false;
+};
+
+struct ViolationsResult {
+  std::chrono::milliseconds since{0};
+  std::vector<Violation> violations; // newest first
+};
+
+struct RuleStats {
+  std::string rule;
+  std::int64_t checks = 0;
+  std::int64_t over = 0; // over the limit (denied, or would be for shadow rules)
+  std::int64_t buckets = 0;
+  bool shadow = false;
+};
+
+struct StatsResult {
+  std::chrono::milliseconds since{0};
+  std::vector<RuleStats> rules; // most checked first
+};
+
+// script: one algorithm's Lua (--algorithm), or every script's SHA1.
+struct ScriptResult {
+  std::optional<Algorithm> algorithm;
+  std::string text;
+  std::vector<std::pair<Algorithm, std::string>> sha1s;
+};
+
+struct BenchResult {
+  Algorithm algorithm = Algorithm::fixed_window;
+  Rate rate;
+  int concurrency = 0;
+  int buckets = 0;
+  std::int64_t checks = 0;
+  std::int64_t allowed = 0;
+  std::int64_t denied = 0;
+  std::int64_t redirections = 0;
+  double seconds = 0;
+  std::chrono::nanoseconds p50{0}, p90{0}, p99{0}, p999{0}, max{0}, mean{0};
+  bool cluster = false;
+};
+
+PublishResult run_publish(const LimitsOptions& options, core::Context& context);
+PublishResult run_rollback(const LimitsOptions& options, core::Context& context);
+RevisionsResult run_revisions(const LimitsOptions& options, core::Context& context);
+DriftResult run_drift(const LimitsOptions& options, core::Context& context);
+CheckResult run_check(const LimitsOptions& options, core::Context& context);
+CheckResult run_explain(const LimitsOptions& options, core::Context& context);
+UsageResult run_usage(const LimitsOptions& options, core::Context& context);
+ResetResult run_reset(const LimitsOptions& options, core::Context& context);
+ViolationsResult run_violations(const LimitsOptions& options, core::Context& context);
+StatsResult run_stats(const LimitsOptions& options, core::Context& context);
+ScriptResult run_script(const LimitsOptions& options);
+BenchResult run_bench(const LimitsOptions& options, core::Context& context);
+
+// The [limits] config keys (config_keys.cpp), and the checked key prefix.
+void add_config_keys();
+std::string key_prefix_from(const core::config::Config& config);
+
+// Adds what a publish after a change did to its report.
+void add_published(core::output::Report& report, const std::optional<PublishResult>& published);
+
+// The rule that decides a check and the headers a service sends, from the
+// rules' decisions (check and explain; docs/limits.md, "Which rule decides").
+void decide(CheckResult& result);
 
 ListResult run_list(const LimitsOptions& options, core::Context& context);
 RuleResult run_get(const LimitsOptions& options, core::Context& context);
@@ -92,5 +256,15 @@ core::output::Report render(const RuleResult& result);
 core::output::Report render(const HistoryResult& result);
 core::output::Report render(const PlanResult& result);
 core::output::Report render(const ExportResult& result);
+core::output::Report render(const PublishResult& result);
+core::output::Report render(const RevisionsResult& result);
+core::output::Report render(const DriftResult& result);
+core::output::Report render(const CheckResult& result);
+core::output::Report render(const UsageResult& result);
+core::output::Report render(const ResetResult& result);
+core::output::Report render(const ViolationsResult& result);
+core::output::Report render(const StatsResult& result);
+core::output::Report render(const ScriptResult& result);
+core::output::Report render(const BenchResult& result);
 
 } // namespace golfops::commands::limits

@@ -96,6 +96,7 @@ core::output::Report render(const RuleResult& result) {
         result.action,
         result.changes.empty() ? "" : ": " + fmt::format("{}", fmt::join(result.changes, ", "))));
   }
+  add_published(report, result.published);
   return report;
 }
 
@@ -193,6 +194,7 @@ core::output::Report render(const PlanResult& result) {
     report.notes.push_back(
         fmt::format("no changes: import would change nothing ({} unchanged{})", unchanged, extra));
   }
+  add_published(report, result.published);
   return report;
 }
 

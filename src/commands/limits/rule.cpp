@@ -224,6 +224,30 @@ nlohmann::json definition_json(const Rule& rule) {
           {"description", rule.description}};
 }
 
+Rule rule_from_definition(const nlohmann::json& json, std::string_view source) {
+  Rule rule;
+  try {
+    rule.name = json.at("name").get<std::string>();
+    rule.scope = parse_scope(json.at("scope").get<std::string>(), "scope");
+    rule.scope_value = json.at("scope_value").get<std::string>();
+    rule.resource = json.at("resource").get<std::string>();
+    rule.rate = {json.at("limit").get<std::int64_t>(),
+                 json.at("period_seconds").get<std::int64_t>() * 1000};
+    rule.algorithm = parse_algorithm(json.at("algorithm").get<std::string>(), "algorithm");
+    rule.burst = json.at("burst").get<std::int64_t>();
+    rule.enabled = json.at("enabled").get<bool>();
+    rule.shadow = json.at("shadow").get<bool>();
+    rule.priority = json.at("priority").get<std::int64_t>();
+    rule.description = json.at("description").get<std::string>();
+    validate(rule, file_labels(std::string(source)));
+  } catch (const nlohmann::json::exception& error) {
+    core::throw_failed(fmt::format("{}: not a golfops rule ({})", source, error.what()));
+  } catch (const core::Error& error) {
+    core::throw_failed(error.what());
+  }
+  return rule;
+}
+
 nlohmann::json rule_json(const Rule& rule) {
   auto json = definition_json(rule);
   json["version"] = rule.version;

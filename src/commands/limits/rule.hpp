@@ -38,7 +38,7 @@ struct Rule {
   std::string resource;    // empty: every resource
   Rate rate;
   Algorithm algorithm = Algorithm::fixed_window;
-  std::int64_t burst = 0; // gcra only: requests allowed at once beyond the steady rate
+  std::int64_t burst = 0; // gcra only: requests allowed at once (0: the limit)
   bool enabled = true;
   bool shadow = false; // counted and reported, never denies
   std::int64_t priority = 0;
@@ -63,6 +63,9 @@ void validate(const Rule& rule, const FieldLabel& label);
 
 // The definition only (what import compares): no version or bookkeeping.
 nlohmann::json definition_json(const Rule& rule);
+// A rule back from definition_json (a published rule set, a revision);
+// Error(failed) naming `source` when it is not one.
+Rule rule_from_definition(const nlohmann::json& json, std::string_view source);
 // Everything, for -o json.
 nlohmann::json rule_json(const Rule& rule);
 // The fields whose definitions differ: "rate 100/1m -> 50/1m".

@@ -86,6 +86,18 @@ std::string Reply::error_code() const {
   return is_error() ? text.substr(0, text.find(' ')) : std::string();
 }
 
+Command eval_command(bool by_sha,
+                     const Script& script,
+                     const std::vector<std::string>& keys,
+                     const std::vector<std::string>& arguments) {
+  Command command{by_sha ? "EVALSHA" : "EVAL",
+                  by_sha ? script.sha1 : script.source,
+                  std::to_string(keys.size())};
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), arguments.begin(), arguments.end());
+  return command;
+}
+
 Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
 
 Settings settings_from(const config::Config& config) {
@@ -308,6 +320,64 @@ std::uint64_t Client::receive_snapshot(const std::function<void(std::string_view
   }
 }
 
+std::string encode_commands(const std::vector<Command>& commands) {
+  std::string request;
+  for (const auto& command : commands) {
+    request += encode(command);
+  }
+  return request;
+}
+
+void Client::send(const std::vector<Command>& commands) {
+  send_encoded(encode_commands(commands), commands.size());
+}
+
+void Client::send_encoded(std::string_view request, std::size_t commands) {
+  if (m_broken && m_pending == 0) {
+    throw_unreachable(
+        fmt::format("Redis at {}: the connection broke earlier and is not reused", m_address),
+        Failure::io);
+  }
+  m_broken = true;
+  try {
+    m_stream->write_all(request, net::deadline_after(m_command_timeout));
+  } catch (const net::NetError& error) {
+    m_pending = 0;
+    throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()), error.failure());
+  }
+  m_pending += commands;
+}
+
+std::vector<Reply> Client::receive() {
+  std::vector<Reply> replies;
+  try {
+    std::array<char, 16384> buffer;
+    auto count =
+        m_stream->read_some(buffer.data(), buffer.size(), net::deadline_after(m_command_timeout));
+    redisReaderFeed(m_reader->reader, buffer.data(), count);
+    while (m_pending > 0) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(m_reader->reader, &raw) != REDIS_OK) {
+        m_pending = 0;
+        throw_failed(
+            fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
+      }
+      if (raw == nullptr) {
+        break;
+      }
+      std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
+                                                                    &freeReplyObject);
+      replies.push_back(copy_reply(reply.get()));
+      --m_pending;
+    }
+  } catch (const net::NetError& error) {
+    m_pending = 0;
+    throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()), error.failure());
+  }
+  m_broken = m_pending > 0;
+  return replies;
+}
+
 Reply Client::command(const Command& command) {
   auto reply = std::move(exchange({command}).front());
   if (reply.is_error()) {
@@ -327,16 +397,10 @@ std::vector<Reply> Client::pipeline(const std::vector<Command>& commands) {
 Reply Client::eval(const Script& script,
                    const std::vector<std::string>& keys,
                    const std::vector<std::string>& arguments) {
-  auto build = [&](const std::string& verb, const std::string& body) {
-    Command command{verb, body, std::to_string(keys.size())};
-    command.insert(command.end(), keys.begin(), keys.end());
-    command.insert(command.end(), arguments.begin(), arguments.end());
-    return command;
-  };
-  auto reply = std::move(exchange({build("EVALSHA", script.sha1)}).front());
+  auto reply = std::move(exchange({eval_command(true, script, keys, arguments)}).front());
   if (reply.is_error() && reply.text.starts_with("NOSCRIPT")) {
     // EVAL also caches the script, so the next EVALSHA succeeds.
-    reply = std::move(exchange({build("EVAL", script.source)}).front());
+    reply = std::move(exchange({eval_command(false, script, keys, arguments)}).front());
   }
   if (reply.is_error()) {
     throw_failed(fmt::format(

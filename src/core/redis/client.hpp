@@ -65,6 +65,15 @@ struct Script {
   std::string sha1;
 };
 
+// EVALSHA (by_sha) or EVAL of `script` with its keys and arguments.
+Command eval_command(bool by_sha,
+                     const Script& script,
+                     const std::vector<std::string>& keys,
+                     const std::vector<std::string>& arguments);
+
+// Commands in the protocol's wire form (RESP arrays of bulk strings).
+std::string encode_commands(const std::vector<Command>& commands);
+
 // A Redis connection over golfops' own socket (plain or TLS) with hiredis as
 // the protocol codec. Connect and command deadlines are enforced on every call.
 class Client {
@@ -82,6 +91,17 @@ public:
   // Sends all commands in one write and reads every reply (errors included,
   // in order): one round trip for the lot.
   std::vector<Reply> pipeline(const std::vector<Command>& commands);
+  // The exchange split in two, for one thread driving many connections
+  // with poll() (limits bench): send() writes and leaves the replies
+  // pending; receive(), when fd() is readable, returns the replies that
+  // are complete (possibly none). The connection counts as broken until
+  // every pending reply was received.
+  void send(const std::vector<Command>& commands);
+  // send() of commands encoded once beforehand (encode_commands).
+  void send_encoded(std::string_view request, std::size_t commands);
+  std::vector<Reply> receive();
+  int fd() const { return m_stream->fd(); }
+  std::size_t pending() const { return m_pending; }
   // EVALSHA with NOSCRIPT fallback; an error reply throws Error(failed).
   Reply eval(const Script& script,
              const std::vector<std::string>& keys,
@@ -116,6 +136,7 @@ private:
   struct Reader;
   std::unique_ptr<Reader> m_reader;
   bool m_broken = false;
+  std::size_t m_pending = 0;
 };
 
 } // namespace golfops::core::redis

@@ -1,0 +1,93 @@
+-- golfops rate limiter: sliding_window
+--
+-- Counts requests in ten sub-windows of a tenth of the period each, and
+-- admits a request only if every sub-window that overlaps the last period
+-- holds fewer than the limit: no stretch of the period's length ever sees
+-- more than the limit. The oldest overlapping sub-window counts whole, so
+-- up to a tenth of the period may be refused early at its edge; memory is
+-- at most eleven counters per bucket whatever the limit.
+--
+-- KEYS[1] bucket state (hash: sub-window number -> count)
+-- KEYS[2] bucket stats (hash: c:<hour> checks, d:<hour> over the limit)
+-- KEYS[3] bucket violations (stream, capped)
+--   All three share one hash tag, so the script runs on Redis Cluster:
+--   <prefix><rule>:{<scope>:<value>}, then the same with :s and :v.
+-- ARGV[1] limit   ARGV[2] period in ms   ARGV[3] cost (0: look, change nothing)
+-- ARGV[4] shadow (1: count and report, never deny)   ARGV[5] burst (unused)
+--
+-- Returns {allowed, limit, remaining, reset_s, retry_after_s, reset_ms,
+--          retry_after_ms, exceeded, now_ms}: reset is when the bucket is
+-- full again, retry_after when a denied request would pass (0 if allowed),
+-- exceeded is 1 when over the limit (a shadow rule still allows), now_ms
+-- is the Redis server's clock (scripts never trust a client's).
+local limit = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local shadow = ARGV[4] == '1'
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local span = math.max(math.floor(period / 10), 1)
+local current = math.floor(now / span)
+-- A sub-window counts while its end is less than a period ago.
+local function ends_in(number)
+  return (number + 1) * span + period - now
+end
+
+local fields = redis.call('HGETALL', KEYS[1])
+local windows = {}
+local used = 0
+for i = 1, #fields, 2 do
+  local number = tonumber(fields[i])
+  if ends_in(number) > 0 then
+    local count = tonumber(fields[i + 1])
+    used = used + count
+    windows[#windows + 1] = {number, count}
+  elseif cost > 0 then
+    redis.call('HDEL', KEYS[1], fields[i])
+  end
+end
+table.sort(windows, function(a, b) return a[1] < b[1] end)
+
+local need = math.max(cost, 1)
+local exceeded = used + need > limit
+if cost > 0 then
+  if not exceeded then
+    used = used + cost
+    redis.call('HINCRBY', KEYS[1], current, cost)
+    redis.call('PEXPIRE', KEYS[1], ends_in(current))
+    if #windows == 0 or windows[#windows][1] ~= current then
+      windows[#windows + 1] = {current, 0}
+    end
+  end
+  local hour = math.floor(now / 3600000)
+  redis.call('HINCRBY', KEYS[2], 'c:' .. hour, 1)
+  if exceeded then
+    redis.call('HINCRBY', KEYS[2], 'd:' .. hour, 1)
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', 100, '*', 'limit', limit, 'used', used,
+               'shadow', shadow and 1 or 0)
+    redis.call('PEXPIRE', KEYS[3], 691200000)
+  end
+  redis.call('PEXPIRE', KEYS[2], 691200000)
+end
+
+local reset = 0
+if #windows > 0 then
+  reset = ends_in(windows[#windows][1])
+end
+local retry = 0
+if exceeded then
+  -- The oldest sub-windows leave first: wait until enough of them have.
+  retry = reset
+  local left = used
+  for _, window in ipairs(windows) do
+    left = left - window[2]
+    if left + need <= limit then
+      retry = ends_in(window[1])
+      break
+    end
+  end
+end
+return {(exceeded and not shadow) and 0 or 1, limit, math.max(limit - used, 0),
+        math.ceil(reset / 1000), math.ceil(retry / 1000), reset, retry,
+        exceeded and 1 or 0, now}
