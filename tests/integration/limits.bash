@@ -4,8 +4,10 @@
 # declarative import/diff/export, and bad rules refused with nothing changed.
 source "$(dirname "$0")/harness.bash"
 start_postgres
+start_redis
 cd "$HARNESS_TMP"
 printf '%s\n' "$PG_PASSWORD" >pg.password
+printf '%s\n' "$REDIS_PASSWORD" >redis.password
 export PGPASSWORD="$PG_PASSWORD"
 project="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U golfops -d limits -c "$1"; }
@@ -13,6 +15,9 @@ cat >golfops.toml <<TOML
 [database]
 url = "postgres://golfops@127.0.0.1:$PG_PORT/limits"
 password_file = "$HARNESS_TMP/pg.password"
+[redis]
+url = "redis://127.0.0.1:$REDIS_PORT/0"
+password_file = "$HARNESS_TMP/redis.password"
 [migrate]
 dir = "$project/migrations"
 TOML
