@@ -61,6 +61,18 @@ declare -A bad=(
   ["*	--description"]=$'two\nlines'
   ["*	--if-version"]="0"
   ["*	--limit"]="0"
+  ["*	--ip"]="not-an-address"
+  ["*	--user"]=$'two\nlines'
+  ["*	--api-key"]=$'two\nlines'
+  ["*	--cost"]="0"
+  ["*	REV"]="0"
+  ["*	--top"]="0"
+  ["*	--rule"]="Not A Name"
+  ["*	--since"]="soon"
+  ["*	--concurrency"]="0"
+  ["*	--requests"]="0"
+  ["*	--duration"]="soon"
+  ["*	--buckets"]="0"
   ["limits diff	FILE"]="$HARNESS_TMP/no-such-rules.toml"
   ["limits import	FILE"]="$HARNESS_TMP/no-such-rules.toml"
 )
@@ -73,7 +85,8 @@ command_for() {
   "migrate create") echo "migrate create add_things" ;;
   "migrate baseline" | "migrate force") echo "$1 0001" ;;
   "limits diff" | "limits import") echo "$1 $HARNESS_TMP/no-such-rules.toml" ;;
-  "limits "*) [[ $1 == "limits list" || $1 == "limits export" ]] && echo "$1" || echo "$1 some_rule" ;;
+  "limits get" | "limits create" | "limits update" | "limits delete" | "limits enable" | \
+    "limits disable" | "limits history" | "limits reset") echo "$1 some_rule" ;;
   *) echo "$1" ;;
   esac
 }

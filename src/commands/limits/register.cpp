@@ -2,9 +2,11 @@
 #include "commands/limits/limits.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>
+#include <arpa/inet.h>
 #include <charconv>
 #include <fmt/format.h>
 #include <memory>
@@ -117,8 +119,38 @@ void check_flags(const Flags& flags) {
   validate(apply(flags, probe), flag_labels());
 }
 
+// --ip, --user, --api-key and --rule, checked before anything connects.
+void check_request_flags(const Flags& flags) {
+  if (!flags.ip.empty()) {
+    in6_addr address{};
+    if (::inet_pton(AF_INET, flags.ip.c_str(), &address) != 1 &&
+        ::inet_pton(AF_INET6, flags.ip.c_str(), &address) != 1) {
+      core::throw_usage(
+          fmt::format("--ip: '{}' is not an IP address (e.g. 203.0.113.7 or 2001:db8::1)",
+                      core::printable(flags.ip) ? flags.ip : std::string("(unprintable)")));
+    }
+  }
+  for (const auto& [flag, value] :
+       {std::pair{"--user", &flags.user}, std::pair{"--api-key", &flags.api_key}}) {
+    if (!core::printable(*value) || value->size() > 256) {
+      core::throw_usage(fmt::format("{}: not a {} (up to 256 printable characters, no newlines)",
+                                    flag,
+                                    std::string_view(flag) == "--user" ? "user" : "key"));
+    }
+  }
+  if (!flags.rule.empty()) {
+    Rule probe;
+    probe.name = flags.rule;
+    probe.rate = {1, 60000};
+    validate(probe, [](std::string_view field) {
+      return field == "name" ? std::string("--rule") : std::string(field);
+    });
+  }
+}
+
 LimitsOptions options_for(const Flags& flags, commands::Invocation& invocation) {
   check_flags(flags);
+  check_request_flags(flags);
   LimitsOptions options;
   options.actor = default_actor(invocation.context.config.environment());
   options.name = flags.name;
