@@ -118,3 +118,88 @@ TEST_CASE("limits::plan_changes: add, change, keep, and remove only with prune")
   CHECK(changes[4].kind == Change::Kind::keep);
   CHECK(plan_changes(database, wanted, true)[4].kind == Change::Kind::remove);
 }
+
+TEST_CASE("limits bucket keys share one hash tag and parse back") {
+  Rule rule;
+  rule.name = "api.v2:login";
+  rule.scope = Scope::ip;
+  auto keys = bucket_keys("golfops:rl:", rule, "2001:db8::1");
+  CHECK(keys.state == "golfops:rl:api.v2:login:{ip:2001:db8::1}");
+  CHECK(keys.stats == keys.state + ":s");
+  CHECK(keys.violations == keys.state + ":v");
+  auto state = parse_bucket_key("golfops:rl:", keys.state);
+  REQUIRE(state);
+  CHECK(state->kind == BucketName::Kind::state);
+  CHECK(state->rule == "api.v2:login");
+  CHECK(state->scope == "ip");
+  CHECK(state->value == "2001:db8::1");
+  auto stats = parse_bucket_key("golfops:rl:", keys.stats);
+  REQUIRE(stats);
+  CHECK(stats->kind == BucketName::Kind::stats);
+  CHECK(stats->value == "2001:db8::1");
+  CHECK_FALSE(parse_bucket_key("golfops:rl:", "golfops:rl:{rules}"));
+  CHECK_FALSE(parse_bucket_key("golfops:rl:", "other:api:{ip:1}"));
+  rule.scope = Scope::global;
+  CHECK(bucket_keys("p:", rule, "").state == "p:api.v2:login:{global:}");
+  CHECK(bucket_pattern("a*b:", "") == "a\\*b:*:{*");
+}
+
+TEST_CASE("limits match: resource, scope and scope value decide whether a rule counts") {
+  Rule rule;
+  rule.name = "auth";
+  rule.scope = Scope::user;
+  rule.resource = "api_auth";
+  CHECK(match(rule, {"api_auth", "", "42", ""}).applies);
+  CHECK(match(rule, {"api_auth", "", "42", ""}).value == "42");
+  CHECK(match(rule, {"other", "", "42", ""}).reason == "for resource api_auth");
+  CHECK(match(rule, {"api_auth", "1.2.3.4", "", ""}).reason == "counts by user: needs --user");
+  rule.scope_value = "7";
+  CHECK(match(rule, {"api_auth", "", "42", ""}).reason == "only for user 7");
+  rule.scope = Scope::global;
+  rule.resource = "";
+  CHECK(match(rule, {"anything", "", "", ""}).applies);
+  CHECK(display_value("api_key", "sk_live_secret") == "sk_l…");
+  CHECK(display_value("ip", "1.2.3.4") == "1.2.3.4");
+}
+
+TEST_CASE("limits decide: the highest-priority enforced denial decides; shadow rules never do") {
+  auto check = [](const char* name, bool shadow, bool allowed, std::int64_t remaining) {
+    RuleCheck result;
+    result.rule.name = name;
+    result.rule.shadow = shadow;
+    result.rule.rate = {10, 60000};
+    result.match.applies = true;
+    Decision decision;
+    decision.allowed = allowed;
+    decision.exceeded = !allowed || shadow;
+    decision.limit = 10;
+    decision.remaining = remaining;
+    decision.reset_ms = 1500;
+    decision.retry_after_ms = allowed ? 0 : 1200;
+    result.decision = decision;
+    return result;
+  };
+  CheckResult result;
+  result.rules = {check("shadowed", true, true, 0),
+                  check("loose", false, true, 8),
+                  check("tight", false, true, 2)};
+  decide(result);
+  CHECK(result.allowed);
+  REQUIRE(result.decider);
+  CHECK(result.rules[*result.decider].rule.name == "tight");
+  CHECK(result.headers[1] == std::pair<std::string, std::string>{"X-RateLimit-Remaining", "2"});
+  CHECK(result.headers[3].second == "\"tight\";q=10;w=60");
+  CHECK(result.headers[4].second == "\"tight\";r=2;t=2");
+
+  result.rules = {check("first", false, false, 0), check("second", false, false, 0)};
+  decide(result);
+  CHECK_FALSE(result.allowed);
+  CHECK(result.rules[*result.decider].rule.name == "first");
+  CHECK(result.headers.back() == std::pair<std::string, std::string>{"Retry-After", "2"});
+
+  result.rules = {check("only_shadow", true, true, 0)};
+  decide(result);
+  CHECK(result.allowed);
+  CHECK_FALSE(result.decider);
+  CHECK(result.headers.empty());
+}
