@@ -53,6 +53,21 @@ step "golfops limits update api_auth --rate 20/60s   # --if-version N guards aga
 "$golfops" limits update api_auth --rate 20/60s
 step golfops limits history api_auth
 "$golfops" limits history api_auth
+step "golfops limits drift   # import and update published the rules to Redis as revisions"
+"$golfops" limits drift
+step "golfops limits check --resource api_auth --ip 203.0.113.7   # as a service would: headers, exit 1 when denied"
+"$golfops" limits check --resource api_auth --ip 203.0.113.7 || true
+step "for i in \$(seq 25); do golfops limits check --resource api_auth --ip 203.0.113.7 -q; done; golfops limits explain ..."
+for _ in $(seq 25); do "$golfops" limits check --resource api_auth --ip 203.0.113.7 -q >/dev/null || true; done
+"$golfops" limits explain --resource api_auth --ip 203.0.113.7
+step "golfops limits usage --top 5   # the fullest buckets, by SCAN"
+"$golfops" limits usage --top 5
+step "golfops limits violations --since 1h"
+"$golfops" limits violations --since 1h --limit 3
+step "golfops limits bench --concurrency 50 --requests 50000   # check latency against this Redis"
+"$golfops" limits bench --concurrency 50 --requests 50000
+step "golfops limits reset api_auth --ip 203.0.113.7 --yes"
+"$golfops" limits reset api_auth --ip 203.0.113.7 --yes
 backups=$(dirname "$config")/backups
 step "golfops backup --dir $backups --label demo -o json   # pg_dump + zstd, checksummed; silent under cron"
 "$golfops" backup --dir "$backups" --label demo -o json | /usr/bin/python3 -c 'import json,sys; m=json.load(sys.stdin); print(json.dumps({k: m[k] for k in ("id", "database", "bytes_in", "bytes_out", "duration_ms", "sha256", "tables")}, indent=2))'
