@@ -172,4 +172,15 @@ expect_status 2
 expect_stderr "broken.toml:5: rule 'broken': rate: '0/1m'"
 [[ $(sql "select count(*) from golfops.rate_limit_rules where name = 'ok'") == 0 ]] || fail "a refused file imported some of its rules"
 
+test_case "leaving gcra drops the burst; an ip rule's scope value must be an address"
+run "$GOLFOPS" limits update api --algorithm sliding_window -o json
+expect_status 0
+expect_json '.algorithm == "sliding_window" and .burst == 0'
+run "$GOLFOPS" limits create one_ip --scope-value "not an ip" --rate 1/1m
+expect_status 2
+expect_stderr "--scope-value: 'not an ip' is not an IP address"
+run "$GOLFOPS" limits create one_ip --scope-value 2001:db8::1 --rate 1/1m -o json
+expect_status 0
+expect_json '.scope == "ip" and .scope_value == "2001:db8::1"'
+
 finish

@@ -1,14 +1,16 @@
 #include "commands/limits/scripts.hpp"
 #include "commands/limits/session.hpp"
 #include "core/error.hpp"
+#include "core/fd.hpp"
 #include "core/histogram.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <fmt/format.h>
 #include <latch>
 #include <mutex>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <thread>
 
 namespace golfops::commands::limits {
@@ -43,6 +45,7 @@ struct Connection {
   core::redis::Client* connection = nullptr;
   const std::vector<std::string>* bucket = nullptr;
   std::chrono::steady_clock::time_point started;
+  int watched = -1; // the fd epoll watches for it
 };
 
 // What one thread measured.
@@ -128,31 +131,51 @@ BenchResult run_bench(const LimitsOptions& options, core::Context& context) {
       return true;
     };
     try {
-      std::vector<Connection*> active;
+      // epoll, not poll: the cost of a wait grows with the connections
+      // ready, not with all of them.
+      core::UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+      if (epoll.get() < 0) {
+        core::throw_failed("limits bench: epoll_create1 failed");
+      }
+      std::size_t active = 0;
+      // Watches the connection a check was sent on (a cluster bucket may
+      // live on another node than the last one's); forgets it when done.
+      auto watch = [&](Connection& client, bool sent) {
+        int fd = sent ? client.connection->fd() : -1;
+        if (fd == client.watched) {
+          return;
+        }
+        if (client.watched >= 0) {
+          ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, client.watched, nullptr);
+          --active;
+        }
+        client.watched = fd;
+        if (fd >= 0) {
+          epoll_event event{};
+          event.events = EPOLLIN;
+          event.data.ptr = &client;
+          if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+            core::throw_failed("limits bench: epoll_ctl failed");
+          }
+          ++active;
+        }
+      };
       for (auto& client : clients) {
-        if (client.router && issue(client)) {
-          active.push_back(&client);
+        if (client.router) {
+          watch(client, issue(client));
         }
       }
-      std::vector<pollfd> polled;
-      while (!active.empty()) {
-        polled.clear();
-        for (auto* client : active) {
-          polled.push_back({client->connection->fd(), POLLIN, 0});
+      std::array<epoll_event, 256> events{};
+      while (active > 0) {
+        int ready = ::epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), 1000);
+        if (ready < 0 && errno != EINTR) {
+          core::throw_failed("limits bench: epoll_wait failed");
         }
-        if (::poll(polled.data(), polled.size(), 1000) < 0 && errno != EINTR) {
-          core::throw_failed("poll failed in limits bench");
-        }
-        std::vector<Connection*> still;
-        for (std::size_t index = 0; index < active.size(); ++index) {
-          auto& client = *active[index];
-          if (polled[index].revents == 0) {
-            still.push_back(&client);
-            continue;
-          }
+        for (int index = 0; index < ready; ++index) {
+          auto& client =
+              *static_cast<Connection*>(events[static_cast<std::size_t>(index)].data.ptr);
           auto replies = client.connection->receive();
           if (replies.empty()) {
-            still.push_back(&client);
             continue;
           }
           // MOVED, ASK, NOSCRIPT, TRYAGAIN: once more through the router,
@@ -163,11 +186,8 @@ BenchResult run_bench(const LimitsOptions& options, core::Context& context) {
                   : decision_from(replies.front());
           worker.latencies.record(std::chrono::steady_clock::now() - client.started);
           (decision.allowed ? worker.allowed : worker.denied) += 1;
-          if (issue(client)) {
-            still.push_back(&client);
-          }
+          watch(client, issue(client));
         }
-        active.swap(still);
       }
     } catch (...) {
       fail();

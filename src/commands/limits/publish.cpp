@@ -21,13 +21,16 @@ PublishResult publish_rules(Session& session,
   PublishResult result;
   result.channel = channel(options.key_prefix);
   auto checksum = rules_checksum(rules);
-  auto current = read_published(redis, options.key_prefix);
-  if (current && current->checksum == checksum) {
-    result.revision = std::move(*current);
-    result.changed = false;
-    return result;
-  }
   session.store.transaction([&] {
+    // One publish at a time (two would number their revisions in one order
+    // and reach Redis in the other); the lock ends with the transaction.
+    session.client.execute("SELECT pg_advisory_xact_lock(hashtext('golfops.limits.publish'))");
+    auto current = read_published(redis, options.key_prefix);
+    if (current && current->checksum == checksum) {
+      result.revision = std::move(*current);
+      result.changed = false;
+      return;
+    }
     // The revision commits only once Redis has it: every revision row is a
     // rule set that was published.
     Revision revision;

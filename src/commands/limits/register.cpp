@@ -84,6 +84,9 @@ Rule apply(const Flags& flags, Rule rule) {
   }
   if (given("--algorithm")) {
     rule.algorithm = parse_algorithm(flags.algorithm, "--algorithm");
+    if (rule.algorithm != Algorithm::gcra && !given("--burst")) {
+      rule.burst = 0; // leaving gcra leaves its burst behind
+    }
   }
   if (given("--burst")) {
     rule.burst = parse_integer(flags.burst, "--burst", 0);

@@ -5,6 +5,7 @@
 #include "core/units.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
@@ -177,6 +178,16 @@ void validate(const Rule& rule, const FieldLabel& field) {
                                   field("scope_value"),
                                   rule.scope_value));
   }
+  in6_addr address{};
+  if (rule.scope == Scope::ip && !rule.scope_value.empty() &&
+      ::inet_pton(AF_INET, rule.scope_value.c_str(), &address) != 1 &&
+      ::inet_pton(AF_INET6, rule.scope_value.c_str(), &address) != 1) {
+    core::throw_usage(fmt::format(
+        "{}: '{}' is not an IP address (scope ip counts by the client's "
+        "address: 203.0.113.7 or 2001:db8::1)",
+        field("scope_value"),
+        core::printable(rule.scope_value) ? rule.scope_value : std::string("(unprintable)")));
+  }
   if (!core::printable(rule.scope_value) || rule.scope_value.size() > 200) {
     core::throw_usage(fmt::format("{}: not a scope value (up to 200 printable characters)",
                                   field("scope_value")));
@@ -188,7 +199,8 @@ void validate(const Rule& rule, const FieldLabel& field) {
                                   format_rate(rule.rate)));
   }
   if (rule.burst < 0 || rule.burst > std::numeric_limits<std::int32_t>::max()) {
-    core::throw_usage(fmt::format("{}: {} is not a burst (0 or more)", field("burst"), rule.burst));
+    core::throw_usage(
+        fmt::format("{}: {} is not a burst (0 to 2147483647)", field("burst"), rule.burst));
   }
   if (rule.burst > 0 && rule.algorithm != Algorithm::gcra) {
     core::throw_usage(fmt::format("{}: {} with algorithm {} (a burst is for gcra only; the window "

@@ -142,9 +142,10 @@ Client& Router::node(const std::string& address) {
   settings.endpoint.port = port;
   // Cluster nodes share one keyspace: no database but 0.
   settings.endpoint.database = 0;
-  auto& client = m_nodes[address];
-  client = std::make_unique<Client>(settings);
-  return *client;
+  // Connected before it is remembered: a node that cannot be reached is
+  // tried again next time, never left as an empty entry.
+  auto client = std::make_unique<Client>(settings);
+  return *m_nodes.emplace(address, std::move(client)).first->second;
 }
 
 std::vector<Reply> Router::routed(std::string_view key,
