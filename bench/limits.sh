@@ -14,18 +14,26 @@ bench_dev limits
 redis_port=$(sed -n "s|^url = 'redis://127.0.0.1:\([0-9]*\)/.*|\1|p" "$GOLFOPS_CONFIG")
 REDISCLI_AUTH=$(cat "$work/dev/redis.password")
 export REDISCLI_AUTH
+# redis-benchmark takes a password only on its command line: this throwaway,
+# loopback-only server lets any password in instead (golfops still sends
+# its own), so no password shows in ps.
+redis-cli -p "$redis_port" ACL SETUSER default nopass >/dev/null
 
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 # peer ALGORITHM CONCURRENCY: "checks/s p50 p99" from redis-benchmark on the
-# bench bucket's keys and arguments (the rule never denies, like golfops').
+# bench bucket's keys and the bench rule's arguments (limits bench's
+# defaults: nothing denied, sliding_log at its largest limit, gcra at a
+# microsecond apart).
 peer() {
-  local sha key='golfops:rl:golfops-bench:{ip:bench-0}'
+  local sha key='golfops:rl:golfops-bench:{ip:bench-0}' limit=1000000000
+  [[ $1 == sliding_log ]] && limit=10000
+  [[ $1 == gcra ]] && limit=60000000
   sha=$("$golfops" limits script -o json | jq -r ".scripts[] | select(.algorithm == \"$1\") | .sha1")
   "$golfops" limits script --algorithm "$1" | redis-cli -p "$redis_port" -x SCRIPT LOAD >/dev/null
-  redis-benchmark -p "$redis_port" -a "$REDISCLI_AUTH" -c "$2" -n "$requests" --csv \
-    EVALSHA "$sha" 3 "$key" "$key:s" "$key:v" 1000000000 60000 1 0 0 2>/dev/null |
+  redis-benchmark -p "$redis_port" -c "$2" -n "$requests" --csv \
+    EVALSHA "$sha" 3 "$key" "$key:s" "$key:v" "$limit" 60000 1 0 0 2>/dev/null |
     tail -1 | tr -d '"' | awk -F, '{ print $2, $5, $7 }'
   redis-cli -p "$redis_port" UNLINK "$key" "$key:s" "$key:v" >/dev/null
 }
@@ -38,7 +46,7 @@ ours() {
 echo "== limits check: golfops limits bench vs redis-benchmark EVALSHA, $requests checks, median of $rounds =="
 machine_facts
 echo "redis: $(redis-server --version | awk '{print $3}')"
-ping=$(redis-benchmark -p "$redis_port" -a "$REDISCLI_AUTH" -c 50 -n "$requests" --csv PING_MBULK 2>/dev/null | tail -1 | tr -d '"' | awk -F, '{ print $2, $7 }')
+ping=$(redis-benchmark -p "$redis_port" -c 50 -n "$requests" --csv -t ping_mbulk 2>/dev/null | tail -1 | tr -d '"' | awk -F, '{ print $2, $7 }')
 echo "floor: PING at concurrency 50: ${ping% *} /s, p99 ${ping#* } ms"
 printf '%-15s %5s %12s %12s %7s %10s %10s %7s\n' algorithm conc "golfops/s" "peer/s" ratio "p99 ours" "p99 peer" ratio
 for algorithm in fixed_window sliding_window sliding_log gcra; do

@@ -47,6 +47,16 @@ if cost > 0 then
                'shadow', shadow and 1 or 0)
     redis.call('PEXPIRE', KEYS[3], 691200000)
   end
+  -- Hours older than 8 days leave once the hash holds more than 8 days'
+  -- worth of fields, so a busy bucket's stats stay bounded.
+  if redis.call('HLEN', KEYS[2]) > 400 then
+    local fields = redis.call('HKEYS', KEYS[2])
+    for _, field in ipairs(fields) do
+      if tonumber(string.sub(field, 3)) <= hour - 192 then
+        redis.call('HDEL', KEYS[2], field)
+      end
+    end
+  end
   redis.call('PEXPIRE', KEYS[2], 691200000)
 end
 

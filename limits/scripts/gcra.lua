@@ -4,7 +4,8 @@
 -- are spaced one emission interval (period / limit) apart on average, and
 -- up to `burst` may arrive at once (burst 0: the limit). One number per
 -- bucket, the theoretical arrival time; the quota refills smoothly rather
--- than all at once at a window's end.
+-- than all at once at a window's end. Times are microseconds in a double:
+-- rates up to 1,000,000 per second per bucket (golfops refuses more).
 --
 -- KEYS[1] bucket state (string: theoretical arrival time in us)
 -- KEYS[2] bucket stats (hash: c:<hour> checks, d:<hour> over the limit)
@@ -46,7 +47,9 @@ local exceeded = allow_at > now_us
 if cost > 0 then
   if not exceeded then
     tat = tat + interval * cost
-    redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now_us) / 1000))
+    -- %.17g keeps the fraction: spacing below a microsecond still moves it.
+    redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX',
+               math.max(math.ceil((tat - now_us) / 1000), 1))
   end
   local hour = math.floor(now / 3600000)
   redis.call('HINCRBY', KEYS[2], 'c:' .. hour, 1)
@@ -55,6 +58,16 @@ if cost > 0 then
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', 100, '*', 'limit', burst,
                'used', math.ceil((tat - now_us) / interval), 'shadow', shadow and 1 or 0)
     redis.call('PEXPIRE', KEYS[3], 691200000)
+  end
+  -- Hours older than 8 days leave once the hash holds more than 8 days'
+  -- worth of fields, so a busy bucket's stats stay bounded.
+  if redis.call('HLEN', KEYS[2]) > 400 then
+    local fields = redis.call('HKEYS', KEYS[2])
+    for _, field in ipairs(fields) do
+      if tonumber(string.sub(field, 3)) <= hour - 192 then
+        redis.call('HDEL', KEYS[2], field)
+      end
+    end
   end
   redis.call('PEXPIRE', KEYS[2], 691200000)
 end

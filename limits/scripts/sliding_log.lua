@@ -57,13 +57,21 @@ if cost > 0 then
                'shadow', shadow and 1 or 0)
     redis.call('PEXPIRE', KEYS[3], 691200000)
   end
+  -- Hours older than 8 days leave once the hash holds more than 8 days'
+  -- worth of fields, so a busy bucket's stats stay bounded.
+  if redis.call('HLEN', KEYS[2]) > 400 then
+    local fields = redis.call('HKEYS', KEYS[2])
+    for _, field in ipairs(fields) do
+      if tonumber(string.sub(field, 3)) <= hour - 192 then
+        redis.call('HDEL', KEYS[2], field)
+      end
+    end
+  end
   redis.call('PEXPIRE', KEYS[2], 691200000)
 end
 
--- The entry at `index` (0 = oldest still counting) leaves the window then.
-local function leaves_in(index)
-  local entry = redis.call('ZRANGE', KEYS[1], oldest_kept, '+inf', 'BYSCORE', 'LIMIT', index, 1,
-                           'WITHSCORES')
+-- When an entry ({member, score}) leaves the window, in ms from now.
+local function leaves_in(entry)
   if #entry == 0 then
     return 0
   end
@@ -72,13 +80,17 @@ end
 
 local reset = 0
 if used > 0 then
-  reset = leaves_in(used - 1)
+  -- The newest entry leaves last (read from the end: no walk over the set).
+  reset = leaves_in(redis.call('ZRANGE', KEYS[1], '+inf', oldest_kept, 'BYSCORE', 'REV',
+                               'LIMIT', 0, 1, 'WITHSCORES'))
 end
 local retry = 0
 if exceeded then
   retry = reset
   if need <= limit then
-    retry = leaves_in(used + need - limit - 1)
+    -- Enough of the oldest must leave: the one at this offset is the last.
+    retry = leaves_in(redis.call('ZRANGE', KEYS[1], oldest_kept, '+inf', 'BYSCORE', 'LIMIT',
+                                 used + need - limit - 1, 1, 'WITHSCORES'))
   end
 end
 return {(exceeded and not shadow) and 0 or 1, limit, math.max(limit - used, 0),

@@ -268,6 +268,17 @@ int main(int argc, char** argv) {
   for (int index = 0; index < argc; ++index) {
     words.emplace_back(argv[index] != nullptr ? argv[index] : "");
   }
+  // Values of options that carry a secret are redacted from every message,
+  // even one about a command that does not take the option.
+  for (std::size_t index = 1; index < words.size(); ++index) {
+    constexpr std::string_view k_secret_option = "--api-key";
+    const auto& word = words[index];
+    if (word == k_secret_option && index + 1 < words.size()) {
+      core::register_secret(words[index + 1]);
+    } else if (word.starts_with(std::string(k_secret_option) + "=")) {
+      core::register_secret(std::string_view(word).substr(k_secret_option.size() + 1));
+    }
+  }
   auto* output_option = add_global_options(app, global);
   register_commands(app, selected);
   register_introspection(app, selected);

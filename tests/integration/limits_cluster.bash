@@ -123,7 +123,10 @@ source_id=$(redis-cli -p "$source_port" CLUSTER MYID)
 target_id=$(redis-cli -p "$target_port" CLUSTER MYID)
 "$GOLFOPS" limits bench --algorithm fixed_window --rate 5000/7d --concurrency 10 --duration 4s --keep -o json >bench.json 2>bench.err &
 bench=$!
-sleep 1
+# Once the bucket is full its violations stream exists: all three keys do,
+# so the script is not refused TRYAGAIN for a missing one mid-migration.
+bucket_full() { [[ $(redis-cli -p "$source_port" EXISTS "$key:v") == 1 ]]; }
+wait_for "the bench bucket to fill" bucket_full
 redis-cli -p "$target_port" CLUSTER SETSLOT "$slot" IMPORTING "$source_id" >/dev/null
 redis-cli -p "$source_port" CLUSTER SETSLOT "$slot" MIGRATING "$target_id" >/dev/null
 sleep 0.5
@@ -131,7 +134,9 @@ keys=$(redis-cli -p "$source_port" CLUSTER GETKEYSINSLOT "$slot" 100 | tr '\n' '
 # shellcheck disable=SC2086
 redis-cli -p "$source_port" MIGRATE 127.0.0.1 "$target_port" "" 0 5000 AUTH "$CLUSTER_PASSWORD" KEYS $keys >/dev/null
 sleep 0.5
-for port in "${ports[@]}"; do
+# The new owner first, then the old, then the rest (as redis-cli --cluster
+# reshard does), so no two nodes point at each other.
+for port in "$target_port" "$source_port" "${ports[@]}"; do
   redis-cli -p "$port" CLUSTER SETSLOT "$slot" NODE "$target_id" >/dev/null
 done
 wait "$bench" || fail "bench failed across the migration: $(cat bench.err)"

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/fd.hpp"
 #include "core/histogram.hpp"
+#include "core/units.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,7 +23,13 @@ Rule bench_rule(const LimitsOptions& options) {
   Rule rule;
   rule.name = "golfops-bench";
   rule.scope = Scope::ip;
-  rule.rate = options.bench.rate;
+  // By default nothing is denied, within what each algorithm allows:
+  // sliding_log keeps an entry per request (10000 at most), gcra spaces
+  // requests a microsecond apart at least.
+  auto algorithm = options.algorithm.value_or(Algorithm::fixed_window);
+  rule.rate = options.bench.rate.value_or(algorithm == Algorithm::sliding_log ? Rate{10000, 60000}
+                                          : algorithm == Algorithm::gcra ? Rate{60000000, 60000}
+                                                                         : Rate{1000000000, 60000});
   rule.algorithm = options.algorithm.value_or(Algorithm::fixed_window);
   rule.burst = options.bench.burst;
   return rule;
@@ -170,6 +177,22 @@ BenchResult run_bench(const LimitsOptions& options, core::Context& context) {
         int ready = ::epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), 1000);
         if (ready < 0 && errno != EINTR) {
           core::throw_failed("limits bench: epoll_wait failed");
+        }
+        if (context.cancel.requested()) {
+          break; // the checks in flight are dropped with their connections
+        }
+        if (ready == 0) {
+          // A quiet second: a check past the command timeout means Redis
+          // stopped answering.
+          auto now = std::chrono::steady_clock::now();
+          for (const auto& client : clients) {
+            if (client.watched >= 0 && now - client.started > settings.command_timeout) {
+              core::throw_unreachable(fmt::format("Redis at {}: no reply within {}",
+                                                  client.connection->address(),
+                                                  core::format_duration(settings.command_timeout)),
+                                      core::Failure::timeout);
+            }
+          }
         }
         for (int index = 0; index < ready; ++index) {
           auto& client =

@@ -3,6 +3,7 @@
 #include "commands/limits/scripts.hpp"
 #include "core/error.hpp"
 
+#include <charconv>
 #include <fmt/format.h>
 
 namespace golfops::commands::limits {
@@ -61,7 +62,8 @@ std::string display_value(std::string_view scope, std::string_view value) {
   if (scope != "api_key" || value.empty()) {
     return std::string(value);
   }
-  return std::string(value.substr(0, 4)) + "…";
+  // Four characters of a short key would be most of it.
+  return value.size() <= 12 ? std::string("…") : std::string(value.substr(0, 4)) + "…";
 }
 
 Match match(const Rule& rule, const Request& request) {
@@ -86,6 +88,16 @@ Match match(const Rule& rule, const Request& request) {
                         display_value(scope_name(rule.scope), rule.scope_value))};
   }
   return {true, value, ""};
+}
+
+std::int64_t redis_integer(std::string_view text, std::string_view where) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    core::throw_failed(
+        fmt::format("Redis: {} holds '{}', not a number", where, text.substr(0, 40)));
+  }
+  return value;
 }
 
 std::vector<std::string> script_arguments(const Rule& rule, std::int64_t cost) {

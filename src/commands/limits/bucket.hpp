@@ -67,6 +67,10 @@ struct Decision {
   std::int64_t now_ms = 0;
 };
 
+// A number Redis holds (a field golfops' scripts wrote); Error(failed)
+// naming `where` when it is not one.
+std::int64_t redis_integer(std::string_view text, std::string_view where);
+
 // Runs the rule's script on its bucket: `cost` requests (0: look only,
 // nothing changes).
 Decision run_script(core::redis::Router& router,

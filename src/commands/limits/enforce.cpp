@@ -44,6 +44,7 @@ CheckResult evaluate(const LimitsOptions& options, core::Context& context, std::
 
 void decide(CheckResult& result) {
   result.allowed = true;
+  result.retry_after_ms = 0;
   result.decider.reset();
   result.headers.clear();
   // The highest-priority enforced rule that denies decides; when none
@@ -79,7 +80,14 @@ void decide(CheckResult& result) {
       {"RateLimit", fmt::format("\"{}\";r={};t={}", rule.name, decision.remaining, reset)},
   };
   if (!result.allowed) {
-    result.headers.emplace_back("Retry-After", std::to_string(seconds_up(decision.retry_after_ms)));
+    // The request passes only once every enforced rule that denies it
+    // allows it again: the longest wait.
+    for (const auto& check : result.rules) {
+      if (check.decision && !check.rule.shadow && !check.decision->allowed) {
+        result.retry_after_ms = std::max(result.retry_after_ms, check.decision->retry_after_ms);
+      }
+    }
+    result.headers.emplace_back("Retry-After", std::to_string(seconds_up(result.retry_after_ms)));
   }
 }
 

@@ -51,7 +51,8 @@ std::int64_t server_now_ms(core::redis::Router& redis) {
   if (time.elements.size() != 2) {
     core::throw_failed("Redis: TIME answered oddly");
   }
-  return std::stoll(time.elements[0].text) * 1000 + std::stoll(time.elements[1].text) / 1000;
+  return redis_integer(time.elements[0].text, "TIME") * 1000 +
+         redis_integer(time.elements[1].text, "TIME") / 1000;
 }
 
 // The scope value a reset names for `rule`: --ip, --user, --api-key or
@@ -184,8 +185,9 @@ ViolationsResult run_violations(const LimitsOptions& options, core::Context& con
                     continue;
                   }
                   Violation violation;
-                  violation.at_ms = std::stoll(
-                      entry.elements[0].text.substr(0, entry.elements[0].text.find('-')));
+                  violation.at_ms = redis_integer(
+                      entry.elements[0].text.substr(0, entry.elements[0].text.find('-')),
+                      reads[index][1]);
                   violation.rule = names[index].rule;
                   violation.scope = names[index].scope;
                   violation.value = display_value(names[index].scope, names[index].value);
@@ -193,9 +195,9 @@ ViolationsResult run_violations(const LimitsOptions& options, core::Context& con
                   for (std::size_t field = 0; field + 1 < fields.size(); field += 2) {
                     const auto& text = fields[field + 1].text;
                     if (fields[field].text == "limit") {
-                      violation.limit = std::stoll(text);
+                      violation.limit = redis_integer(text, reads[index][1]);
                     } else if (fields[field].text == "used") {
-                      violation.used = std::stoll(text);
+                      violation.used = redis_integer(text, reads[index][1]);
                     } else if (fields[field].text == "shadow") {
                       violation.shadow = text == "1";
                     }
@@ -243,10 +245,11 @@ StatsResult run_stats(const LimitsOptions& options, core::Context& context) {
                 const auto& fields = replies[index].elements;
                 for (std::size_t field = 0; field + 1 < fields.size(); field += 2) {
                   const auto& name = fields[field].text;
-                  if (name.size() < 3 || std::stoll(name.substr(2)) < first_hour) {
+                  if (name.size() < 3 || redis_integer(std::string_view(name).substr(2),
+                                                       reads[index][1]) < first_hour) {
                     continue;
                   }
-                  auto count = std::stoll(fields[field + 1].text);
+                  auto count = redis_integer(fields[field + 1].text, reads[index][1]);
                   (name[0] == 'c' ? stats.checks : stats.over) += count;
                   counted = true;
                 }

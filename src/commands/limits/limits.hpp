@@ -50,7 +50,7 @@ struct LimitsOptions {
     int concurrency = 50;
     std::int64_t requests = 100000;
     std::chrono::milliseconds duration{0}; // 0: until `requests`
-    Rate rate{1000000000, 60000};          // nothing denied unless asked
+    std::optional<Rate> rate;              // default: nothing denied (see bench_rule)
     std::int64_t burst = 0;
     int buckets = 1;
     bool keep = false; // leave the buckets (tests look at them)
@@ -61,7 +61,8 @@ struct LimitsOptions {
 struct PublishResult {
   Revision revision;
   bool changed = true;        // false: Redis already held these rules
-  std::int64_t receivers = 0; // subscribers the change message reached
+  std::int64_t receivers = 0; // subscribers the change message reached; -1: not sent
+  std::string announce_error;
   std::string channel;
 };
 
@@ -138,6 +139,7 @@ struct CheckResult {
   std::vector<RuleCheck> rules;       // priority order
   std::optional<std::size_t> decider; // index into rules
   bool allowed = true;
+  std::int64_t retry_after_ms = 0; // denied: until every denying rule allows
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

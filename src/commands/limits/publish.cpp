@@ -9,6 +9,14 @@ namespace golfops::commands::limits {
 Session::Session(const LimitsOptions& options, core::Context& context)
     : client(core::pg::settings_from(context.config)), store(client, options.actor) {}
 
+namespace {
+
+std::function<std::vector<Rule>()> enabled_rules(Session& session) {
+  return [&session] { return session.store.list({.enabled = true}); };
+}
+
+} // namespace
+
 core::redis::Router connect_redis(core::Context& context) {
   return core::redis::Router(core::redis::settings_from(context.config));
 }
@@ -16,15 +24,16 @@ core::redis::Router connect_redis(core::Context& context) {
 PublishResult publish_rules(Session& session,
                             core::redis::Router& redis,
                             const LimitsOptions& options,
-                            const std::vector<Rule>& rules,
+                            const std::function<std::vector<Rule>()>& rules_now,
                             const std::string& note) {
   PublishResult result;
   result.channel = channel(options.key_prefix);
-  auto checksum = rules_checksum(rules);
   session.store.transaction([&] {
     // One publish at a time (two would number their revisions in one order
     // and reach Redis in the other); the lock ends with the transaction.
     session.client.execute("SELECT pg_advisory_xact_lock(hashtext('golfops.limits.publish'))");
+    auto rules = rules_now();
+    auto checksum = rules_checksum(rules);
     auto current = read_published(redis, options.key_prefix);
     if (current && current->checksum == checksum) {
       result.revision = std::move(*current);
@@ -41,9 +50,19 @@ PublishResult publish_rules(Session& session,
     auto inserted = insert_revision(session.client, revision);
     revision.number = inserted.number;
     revision.published_at = inserted.published_at;
-    result.receivers = write_published(redis, options.key_prefix, revision);
+    write_published(redis, options.key_prefix, revision);
     result.revision = std::move(revision);
   });
+  if (result.changed) {
+    // After the commit: a subscriber that reloads at once finds the
+    // revision in PostgreSQL too. A lost message leaves Redis right.
+    try {
+      result.receivers = announce(redis, options.key_prefix, result.revision);
+    } catch (const core::Error& error) {
+      result.receivers = -1;
+      result.announce_error = error.what();
+    }
+  }
   return result;
 }
 
@@ -54,7 +73,7 @@ publish_after_change(Session& session, const LimitsOptions& options, core::Conte
   }
   try {
     auto redis = connect_redis(context);
-    return publish_rules(session, redis, options, session.store.list({.enabled = true}), "");
+    return publish_rules(session, redis, options, enabled_rules(session), "");
   } catch (const core::Error& error) {
     throw core::Error(error.code(),
                       fmt::format("the change is saved in PostgreSQL but not published: {} (run "
@@ -67,7 +86,7 @@ publish_after_change(Session& session, const LimitsOptions& options, core::Conte
 PublishResult run_publish(const LimitsOptions& options, core::Context& context) {
   Session session(options, context);
   auto redis = connect_redis(context);
-  return publish_rules(session, redis, options, session.store.list({.enabled = true}), "");
+  return publish_rules(session, redis, options, enabled_rules(session), "");
 }
 
 PublishResult run_rollback(const LimitsOptions& options, core::Context& context) {
@@ -85,7 +104,11 @@ PublishResult run_rollback(const LimitsOptions& options, core::Context& context)
   }
   auto redis = connect_redis(context);
   return publish_rules(
-      session, redis, options, revision->rules, fmt::format("rollback to {}", revision->number));
+      session,
+      redis,
+      options,
+      [&] { return revision->rules; },
+      fmt::format("rollback to {}", revision->number));
 }
 
 RevisionsResult run_revisions(const LimitsOptions& options, core::Context& context) {

@@ -1,5 +1,6 @@
 #include "commands/limits/published.hpp"
 
+#include "commands/limits/bucket.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 
@@ -107,7 +108,7 @@ std::optional<Revision> read_published(core::redis::Router& router, std::string_
     const auto& field = meta.elements[index].text;
     const auto& value = meta.elements[index + 1].text;
     if (field == "revision") {
-      revision.number = std::stoll(value);
+      revision.number = redis_integer(value, meta_key(prefix) + " revision");
     } else if (field == "checksum") {
       revision.checksum = value;
     } else if (field == "published_at") {
@@ -136,8 +137,9 @@ std::optional<Revision> read_published(core::redis::Router& router, std::string_
   return revision;
 }
 
-std::int64_t
-write_published(core::redis::Router& router, std::string_view prefix, const Revision& revision) {
+void write_published(core::redis::Router& router,
+                     std::string_view prefix,
+                     const Revision& revision) {
   auto rules = rules_key(prefix);
   auto meta = meta_key(prefix);
   core::redis::Command set_rules{"HSET", rules};
@@ -173,6 +175,11 @@ write_published(core::redis::Router& router, std::string_view prefix, const Revi
   if (replies.back().type != core::redis::Reply::Type::array) {
     core::throw_failed("Redis: publishing the rule set: the transaction was aborted");
   }
+}
+
+std::int64_t
+announce(core::redis::Router& router, std::string_view prefix, const Revision& revision) {
+  auto rules = rules_key(prefix);
   nlohmann::json message = {{"revision", revision.number},
                             {"checksum", revision.checksum},
                             {"rules", revision.rules.size()}};

@@ -41,10 +41,13 @@ std::string channel(std::string_view prefix);
 
 // What Redis holds now; nullopt when nothing was ever published.
 std::optional<Revision> read_published(core::redis::Router& router, std::string_view prefix);
-// Replaces the rule set in one MULTI/EXEC, then PUBLISHes
-// {"revision":N,"checksum":...,"rules":count}; returns how many
-// subscribers received it.
+// Replaces the rule set in one MULTI/EXEC.
+void write_published(core::redis::Router& router,
+                     std::string_view prefix,
+                     const Revision& revision);
+// PUBLISHes {"revision":N,"checksum":...,"rules":count} on the channel;
+// returns how many subscribers received it.
 std::int64_t
-write_published(core::redis::Router& router, std::string_view prefix, const Revision& revision);
+announce(core::redis::Router& router, std::string_view prefix, const Revision& revision);
 
 } // namespace golfops::commands::limits

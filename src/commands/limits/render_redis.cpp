@@ -67,6 +67,12 @@ core::output::Report render(const PublishResult& result) {
   report.json["changed"] = result.changed;
   report.json["receivers"] = result.receivers;
   report.json["channel"] = result.channel;
+  if (result.receivers < 0) {
+    report.notes.push_back(fmt::format("warning: the change message was not sent ({}); services "
+                                       "that poll {}:meta still see the new revision",
+                                       result.announce_error,
+                                       rules_key("")));
+  }
   if (!result.changed) {
     report.notes.push_back(fmt::format("Redis already holds these {} rule(s): revision {} "
                                        "(published {} by {}); nothing to publish",
@@ -156,6 +162,7 @@ core::output::Report render(const CheckResult& result) {
   core::output::Report report;
   report.json = {{"counted", result.counted},
                  {"allowed", result.allowed},
+                 {"retry_after_ms", result.retry_after_ms},
                  {"revision", result.revision},
                  {"request",
                   {{"resource", result.request.resource},
@@ -232,10 +239,9 @@ core::output::Report render(const CheckResult& result) {
     verdict =
         result.allowed
             ? fmt::format("allowed: {} left under '{}'", check.decision->remaining, check.rule.name)
-            : fmt::format(
-                  "denied by '{}': retry after {}",
-                  check.rule.name,
-                  core::format_duration(std::chrono::milliseconds(check.decision->retry_after_ms)));
+            : fmt::format("denied by '{}': retry after {}",
+                          check.rule.name,
+                          core::format_duration(std::chrono::milliseconds(result.retry_after_ms)));
   }
   report.notes.push_back(fmt::format(
       "{}{} (revision {})", result.counted ? "" : "would be ", verdict, result.revision));

@@ -18,6 +18,9 @@
 namespace golfops::commands::limits {
 namespace {
 
+// sliding_log keeps an entry per admitted request: bounded memory per bucket.
+constexpr std::int64_t k_sliding_log_limit = 10000;
+
 constexpr std::array<std::pair<Scope, std::string_view>, 4> k_scopes{{
     {Scope::ip, "ip"},
     {Scope::user, "user"},
@@ -198,6 +201,19 @@ void validate(const Rule& rule, const FieldLabel& field) {
                                   field("rate"),
                                   format_rate(rule.rate)));
   }
+  if (rule.algorithm == Algorithm::sliding_log && rule.rate.limit > k_sliding_log_limit) {
+    core::throw_usage(fmt::format("{}: {} with sliding_log (it keeps one entry per request: at "
+                                  "most {}; sliding_window counts any limit in 11 counters)",
+                                  field("rate"),
+                                  format_rate(rule.rate),
+                                  k_sliding_log_limit));
+  }
+  if (rule.algorithm == Algorithm::gcra && rule.rate.limit > rule.rate.period_ms * 1000) {
+    core::throw_usage(fmt::format("{}: {} with gcra (at most 1000000 per second: it spaces "
+                                  "requests at least a microsecond apart)",
+                                  field("rate"),
+                                  format_rate(rule.rate)));
+  }
   if (rule.burst < 0 || rule.burst > std::numeric_limits<std::int32_t>::max()) {
     core::throw_usage(
         fmt::format("{}: {} is not a burst (0 to 2147483647)", field("burst"), rule.burst));
@@ -251,11 +267,19 @@ Rule rule_from_definition(const nlohmann::json& json, std::string_view source) {
     rule.shadow = json.at("shadow").get<bool>();
     rule.priority = json.at("priority").get<std::int64_t>();
     rule.description = json.at("description").get<std::string>();
-    validate(rule, file_labels(std::string(source)));
   } catch (const nlohmann::json::exception& error) {
     core::throw_failed(fmt::format("{}: not a golfops rule ({})", source, error.what()));
   } catch (const core::Error& error) {
-    core::throw_failed(error.what());
+    core::throw_failed(fmt::format("{}: {}", source, error.what()));
+  }
+  // Not validate(): a rule published under older checks must still be
+  // read (to be shown, compared and replaced); only what the scripts need.
+  if (rule.rate.limit < 1 || rule.rate.period_ms < 1000 || rule.burst < 0) {
+    core::throw_failed(fmt::format("{}: rule '{}' has rate {} and burst {}: not enforceable",
+                                   source,
+                                   rule.name,
+                                   format_rate(rule.rate),
+                                   rule.burst));
   }
   return rule;
 }

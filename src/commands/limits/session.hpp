@@ -22,10 +22,12 @@ core::redis::Router connect_redis(core::Context& context);
 // Publishes PostgreSQL's enabled rules unless Redis already holds them:
 // a revision row and the Redis copy, committed together. `note` is kept
 // with the revision ("rollback to 3").
+// `rules` is asked once the publish lock is held, so the set published
+// is the newest.
 PublishResult publish_rules(Session& session,
                             core::redis::Router& redis,
                             const LimitsOptions& options,
-                            const std::vector<Rule>& rules,
+                            const std::function<std::vector<Rule>()>& rules,
                             const std::string& note);
 
 // After create, update, delete, enable, disable and import: publish unless

@@ -24,11 +24,15 @@ std::uint16_t crc16(std::string_view bytes) {
   return crc;
 }
 
-// How often a command may be redirected, and how often a slot in the
-// middle of a migration may answer TRYAGAIN, before golfops gives up.
+// How often a command may be redirected before golfops gives up; past
+// the first few, each hop waits a little longer (two nodes that disagree
+// for a moment about a slot's owner must not use the budget up at once).
+// A slot in the middle of a migration may answer TRYAGAIN for as long as
+// the command timeout, retried with backoff.
 constexpr int k_max_redirections = 16;
-constexpr int k_max_try_again = 100;
-constexpr auto k_try_again_pause = std::chrono::milliseconds(5);
+constexpr int k_free_redirections = 2;
+constexpr auto k_first_pause = std::chrono::milliseconds(5);
+constexpr auto k_longest_pause = std::chrono::milliseconds(100);
 
 struct Redirection {
   bool ask = false;
@@ -164,7 +168,8 @@ std::vector<Reply> Router::routed(std::string_view key,
   auto slot = key_slot(key);
   std::string address = m_addresses[m_slot_owner[slot]];
   bool asking = false;
-  int try_again = 0;
+  auto try_again_until = std::chrono::steady_clock::now() + m_settings.command_timeout;
+  auto try_again_pause = k_first_pause;
   for (int redirected = 0; redirected <= k_max_redirections;) {
     auto& client = node(address);
     auto send = [&](const std::vector<Command>& what) {
@@ -187,9 +192,11 @@ std::vector<Reply> Router::routed(std::string_view key,
     if (first_error == replies.end()) {
       return replies;
     }
-    if (first_error->error_code() == "TRYAGAIN" && ++try_again < k_max_try_again) {
+    if (first_error->error_code() == "TRYAGAIN" &&
+        std::chrono::steady_clock::now() + try_again_pause < try_again_until) {
       // A multi-key command while the slot's keys are split between nodes.
-      std::this_thread::sleep_for(k_try_again_pause);
+      std::this_thread::sleep_for(try_again_pause);
+      try_again_pause = std::min(try_again_pause * 2, k_longest_pause);
       continue;
     }
     auto to = redirection(*first_error);
@@ -197,7 +204,9 @@ std::vector<Reply> Router::routed(std::string_view key,
       return replies;
     }
     ++m_redirections;
-    ++redirected;
+    if (++redirected > k_free_redirections) {
+      std::this_thread::sleep_for(k_first_pause * (redirected - k_free_redirections));
+    }
     asking = to->ask;
     address = to->address;
     if (!to->ask) {
