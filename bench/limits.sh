@@ -14,10 +14,13 @@ bench_dev limits
 redis_port=$(sed -n "s|^url = 'redis://127.0.0.1:\([0-9]*\)/.*|\1|p" "$GOLFOPS_CONFIG")
 REDISCLI_AUTH=$(cat "$work/dev/redis.password")
 export REDISCLI_AUTH
-# redis-benchmark takes a password only on its command line: this throwaway,
-# loopback-only server lets any password in instead (golfops still sends
-# its own), so no password shows in ps.
+# redis-benchmark takes a password only on its command line: on this
+# throwaway, loopback-only server golfops logs in as its own ACL user (the
+# password from stdin, never argv) and the default user needs none.
+printf '>%s' "$REDISCLI_AUTH" | redis-cli -p "$redis_port" -x ACL SETUSER golfops on '~*' '&*' '+@all' >/dev/null
+export GOLFOPS_REDIS_URL="redis://golfops@127.0.0.1:$redis_port/0"
 redis-cli -p "$redis_port" ACL SETUSER default nopass >/dev/null
+unset REDISCLI_AUTH
 
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 ratio() { echo "scale=2; $1 / $2" | bc; }

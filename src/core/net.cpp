@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -303,6 +304,20 @@ void Stream::write_all(std::string_view data, Deadline deadline) {
     }
     data.remove_prefix(static_cast<std::size_t>(written));
   }
+}
+
+std::pair<std::string, int> split_address(std::string_view address) {
+  auto colon = address.rfind(':');
+  auto host = std::string(address.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  if (colon != std::string_view::npos) {
+    auto port_text = address.substr(colon + 1);
+    std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  }
+  return {host, port};
 }
 
 std::size_t Stream::read_some(char* buffer, std::size_t size, Deadline deadline) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <sys/socket.h>
+#include <utility>
 #include <vector>
 
 struct ssl_ctx_st;
@@ -59,6 +60,11 @@ std::vector<Address> resolve(const std::string& host, int port, Deadline deadlin
 
 // A TCP stream, optionally TLS (OpenSSL), where every operation has a
 // deadline and ends early on cancellation: a dead peer can never hang golfops.
+// "host:port" or "[::1]:port" into host (brackets removed) and port (0
+// when it is not a number). Addresses come checked (config) or from a
+// server (CLUSTER SLOTS, MOVED).
+std::pair<std::string, int> split_address(std::string_view address);
+
 class Stream {
 public:
   // Resolves, connects and (with TLS) handshakes before `deadline`.

@@ -232,20 +232,11 @@ CheckResult probe_http(const CheckSpec& spec) {
   return check;
 }
 
-std::pair<std::string, int> split_address(const std::string& address) {
-  auto colon = address.rfind(':');
-  auto host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return {host, std::stoi(address.substr(colon + 1))};
-}
-
 // tcp: the port accepts a connection; tls: it also completes a verified
 // handshake, and the certificate's expiry is measured.
 CheckResult probe_socket(const CheckSpec& spec) {
   return timed({spec.name, spec.type, spec.address, spec.critical}, [&](CheckResult& check) {
-    auto [host, port] = split_address(spec.address);
+    auto [host, port] = net::split_address(spec.address);
     net::TlsOptions tls{spec.type == CheckType::tls, host, spec.ca_file};
     net::Stream stream(host, port, tls, net::deadline_after(spec.timeout));
     check.ok = true;

@@ -62,19 +62,6 @@ std::optional<Redirection> redirection(const Reply& reply) {
   return to;
 }
 
-// "host:port" or "[::1]:port" into its parts.
-std::pair<std::string, int> split_address(const std::string& address) {
-  auto colon = address.rfind(':');
-  auto host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = 0;
-  auto port_text = std::string_view(address).substr(colon + 1);
-  std::from_chars(port_text.begin(), port_text.end(), port);
-  return {host, port};
-}
-
 std::string join_address(const std::string& host, std::int64_t port) {
   return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
                                              : fmt::format("{}:{}", host, port);
@@ -141,7 +128,7 @@ Client& Router::node(const std::string& address) {
     return *found->second;
   }
   auto settings = m_settings;
-  auto [host, port] = split_address(address);
+  auto [host, port] = net::split_address(address);
   settings.endpoint.host = host;
   settings.endpoint.port = port;
   // Cluster nodes share one keyspace: no database but 0.
