@@ -224,6 +224,14 @@ expect_status 2
 run "$GOLFOPS" limits rollback
 expect_status 2
 expect_stderr "REV: missing"
+run "$GOLFOPS" limits create big_log --algorithm sliding_log --rate 20000/1m
+expect_status 2
+expect_stderr "--rate: 20000/1m with sliding_log (it keeps one entry per request: at most 10000"
+run "$GOLFOPS" limits create fast_gcra --algorithm gcra --rate 2000000/1s
+expect_status 2
+expect_stderr "--rate: 2000000/1s with gcra (at most 1000000 per second"
+run "$GOLFOPS" limits get big_log
+expect_status 2
 run env GOLFOPS_LIMITS_KEY_PREFIX='a{b' "$GOLFOPS" limits publish
 expect_status 2
 expect_stderr "limits.key_prefix: 'a{b' is not a key prefix"
