@@ -14,7 +14,7 @@
 --
 -- Returns {allowed, limit, remaining, reset_s, retry_after_s, reset_ms,
 --          retry_after_ms, exceeded, now_ms}: reset is when the bucket is
--- full again, retry_after when a denied request would pass (0 if allowed),
+-- full again, retry_after when a denied request would pass (0 if allowed; -1: never, the cost is over the limit),
 -- exceeded is 1 when over the limit (a shadow rule still allows), now_ms
 -- is the Redis server's clock (scripts never trust a client's).
 local limit = tonumber(ARGV[1])
@@ -67,6 +67,10 @@ end
 if used == 0 then
   reset = 0
 end
+-- A cost above what the bucket holds can never pass: -1, not a wait.
+if math.max(cost, 1) > limit then
+  retry = -1
+end
 return {(exceeded and not shadow) and 0 or 1, limit, math.max(limit - used, 0),
-        math.ceil(reset / 1000), math.ceil(retry / 1000), reset, retry,
+        math.ceil(reset / 1000), retry < 0 and -1 or math.ceil(retry / 1000), reset, retry,
         exceeded and 1 or 0, now}

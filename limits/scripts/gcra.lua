@@ -19,7 +19,7 @@
 -- Returns {allowed, limit, remaining, reset_s, retry_after_s, reset_ms,
 --          retry_after_ms, exceeded, now_ms}: limit is the burst (what
 -- remaining counts down from), reset is when the bucket is full again,
--- retry_after when a denied request would pass (0 if allowed), exceeded is
+-- retry_after when a denied request would pass (0 if allowed; -1: never, the cost is over the limit), exceeded is
 -- 1 when over the limit (a shadow rule still allows), now_ms is the Redis
 -- server's clock (scripts never trust a client's).
 local limit = tonumber(ARGV[1])
@@ -78,6 +78,10 @@ local retry = 0
 if exceeded then
   retry = math.ceil((allow_at - now_us) / 1000)
 end
+-- A cost above what the bucket holds can never pass: -1, not a wait.
+if math.max(cost, 1) > burst then
+  retry = -1
+end
 return {(exceeded and not shadow) and 0 or 1, burst, math.max(math.min(remaining, burst), 0),
-        math.ceil(reset / 1000), math.ceil(retry / 1000), reset, retry,
+        math.ceil(reset / 1000), retry < 0 and -1 or math.ceil(retry / 1000), reset, retry,
         exceeded and 1 or 0, now}

@@ -158,7 +158,15 @@ TEST_CASE("limits match: resource, scope and scope value decide whether a rule c
   rule.scope = Scope::global;
   rule.resource = "";
   CHECK(match(rule, {"anything", "", "", ""}).applies);
-  CHECK(display_value("api_key", "sk_live_secret") == "sk_l…");
+  auto shown = display_value("api_key", "sk_live_secret");
+  CHECK(shown.starts_with("sk_l…"));
+  CHECK(shown.size() == std::string("sk_l…").size() + 4);
+  CHECK(display_value("api_key", "short1") != display_value("api_key", "short2"));
+  CHECK(display_value("api_key", "short1").starts_with("…"));
+  CHECK(canonical_ip("2001:DB8:0::1") == "2001:db8::1");
+  CHECK(canonical_ip("::ffff:203.0.113.7") == "203.0.113.7");
+  CHECK(canonical_ip("203.0.113.7") == "203.0.113.7");
+  CHECK(canonical_ip("not an ip") == "not an ip");
   CHECK(display_value("ip", "1.2.3.4") == "1.2.3.4");
 }
 

@@ -67,6 +67,12 @@ struct Worker {
 
 BenchResult run_bench(const LimitsOptions& options, core::Context& context) {
   auto rule = bench_rule(options);
+  if (rule.burst > 0 && rule.algorithm != Algorithm::gcra) {
+    core::throw_usage(fmt::format("--burst: {} with algorithm {} (a burst is for gcra: add "
+                                  "--algorithm gcra)",
+                                  rule.burst,
+                                  algorithm_name(rule.algorithm)));
+  }
   const auto& script = script_for(rule.algorithm);
   auto settings = core::redis::settings_from(context.config);
   {

@@ -1,9 +1,12 @@
 #include "commands/limits/bucket.hpp"
 
 #include "commands/limits/scripts.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 
+#include <arpa/inet.h>
 #include <charconv>
+#include <cstring>
 #include <fmt/format.h>
 
 namespace golfops::commands::limits {
@@ -63,7 +66,26 @@ std::string display_value(std::string_view scope, std::string_view value) {
     return std::string(value);
   }
   // Four characters of a short key would be most of it.
-  return value.size() <= 12 ? std::string("…") : std::string(value.substr(0, 4)) + "…";
+  return (value.size() <= 12 ? std::string() : std::string(value.substr(0, 4))) + "…" +
+         core::sha256_hex(value).substr(0, 4);
+}
+
+std::string canonical_ip(std::string_view text) {
+  std::string copy(text);
+  in6_addr v6{};
+  in_addr v4{};
+  char buffer[INET6_ADDRSTRLEN] = {};
+  if (::inet_pton(AF_INET, copy.c_str(), &v4) == 1) {
+    return ::inet_ntop(AF_INET, &v4, buffer, sizeof buffer);
+  }
+  if (::inet_pton(AF_INET6, copy.c_str(), &v6) != 1) {
+    return copy;
+  }
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    std::memcpy(&v4, &v6.s6_addr[12], sizeof v4);
+    return ::inet_ntop(AF_INET, &v4, buffer, sizeof buffer);
+  }
+  return ::inet_ntop(AF_INET6, &v6, buffer, sizeof buffer);
 }
 
 Match match(const Rule& rule, const Request& request) {
@@ -80,7 +102,9 @@ Match match(const Rule& rule, const Request& request) {
   if (value.empty()) {
     return {false, "", fmt::format("counts by {}: needs {}", scope_name(rule.scope), flag)};
   }
-  if (!rule.scope_value.empty() && rule.scope_value != value) {
+  bool same = rule.scope == Scope::ip ? canonical_ip(rule.scope_value) == canonical_ip(value)
+                                      : rule.scope_value == value;
+  if (!rule.scope_value.empty() && !same) {
     return {false,
             "",
             fmt::format("only for {} {}",

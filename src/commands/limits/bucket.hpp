@@ -35,8 +35,14 @@ std::optional<BucketName> parse_bucket_key(std::string_view prefix, std::string_
 // SCAN MATCH pattern for every key of `rule` (every rule when empty).
 std::string bucket_pattern(std::string_view prefix, std::string_view rule);
 
-// An API key is a secret: shown by its first four characters only.
+// An API key is a secret: shown by its first four characters (none when
+// short) and four hex digits of its SHA-256, so two keys stay apart.
 std::string display_value(std::string_view scope, std::string_view value);
+
+// An IP address in the one form buckets use (inet_ntop's: IPv6 compressed
+// and lower-case, IPv4-mapped IPv6 as IPv4); the text itself when it is
+// not an address.
+std::string canonical_ip(std::string_view text);
 
 // Who is asking for what: a service's request as `check` and `explain` see it.
 struct Request {

@@ -71,23 +71,32 @@ void decide(CheckResult& result) {
   const auto& rule = result.rules[*result.decider].rule;
   const auto& decision = *result.rules[*result.decider].decision;
   auto reset = seconds_up(decision.reset_ms);
+  // The policy is the rule's rate (for gcra too, whose script counts
+  // `remaining` down from the burst): a client pacing itself by the header
+  // must not slow to the burst per period.
   result.headers = {
-      {"X-RateLimit-Limit", std::to_string(decision.limit)},
+      {"X-RateLimit-Limit", std::to_string(rule.rate.limit)},
       {"X-RateLimit-Remaining", std::to_string(decision.remaining)},
       {"X-RateLimit-Reset", std::to_string(reset)},
       {"RateLimit-Policy",
-       fmt::format("\"{}\";q={};w={}", rule.name, decision.limit, rule.rate.period_ms / 1000)},
+       fmt::format("\"{}\";q={};w={}", rule.name, rule.rate.limit, rule.rate.period_ms / 1000)},
       {"RateLimit", fmt::format("\"{}\";r={};t={}", rule.name, decision.remaining, reset)},
   };
   if (!result.allowed) {
     // The request passes only once every enforced rule that denies it
     // allows it again: the longest wait.
+    // -1 from a rule whose limit is below the request's cost: never.
     for (const auto& check : result.rules) {
       if (check.decision && !check.rule.shadow && !check.decision->allowed) {
-        result.retry_after_ms = std::max(result.retry_after_ms, check.decision->retry_after_ms);
+        result.retry_after_ms =
+            check.decision->retry_after_ms < 0 || result.retry_after_ms < 0
+                ? -1
+                : std::max(result.retry_after_ms, check.decision->retry_after_ms);
       }
     }
-    result.headers.emplace_back("Retry-After", std::to_string(seconds_up(result.retry_after_ms)));
+    if (result.retry_after_ms >= 0) {
+      result.headers.emplace_back("Retry-After", std::to_string(seconds_up(result.retry_after_ms)));
+    }
   }
 }
 

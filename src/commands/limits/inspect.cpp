@@ -1,5 +1,6 @@
 #include "commands/limits/session.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -61,10 +62,35 @@ std::string value_for(const Rule& rule, const LimitsOptions& options) {
   auto found = match(
       rule, {rule.resource, options.request.ip, options.request.user, options.request.api_key});
   if (!found.applies) {
+    auto flag = rule.scope == Scope::ip     ? "--ip"
+                : rule.scope == Scope::user ? "--user"
+                                            : "--api-key";
     core::throw_usage(
-        fmt::format("NAME: rule '{}' {} (or --all for every bucket)", rule.name, found.reason));
+        fmt::format("{}: rule '{}' {} (or --all for every bucket)", flag, rule.name, found.reason));
   }
   return found.value;
+}
+
+// A rule name that is neither published nor found in any key is a typo
+// (a deleted rule's buckets and records stay readable): say so, with the
+// closest published name.
+void require_known_rule(const std::vector<Rule>& rules,
+                        const std::string& name,
+                        bool found_keys,
+                        std::string_view field) {
+  if (name.empty() || found_keys || find_rule(rules, name) != nullptr) {
+    return;
+  }
+  std::vector<std::string_view> names;
+  for (const auto& rule : rules) {
+    names.push_back(rule.name);
+  }
+  auto closest = core::closest_match(name, names);
+  core::throw_usage(
+      fmt::format("{}: no rule '{}' is published or has buckets{}",
+                  field,
+                  name,
+                  closest.empty() ? "" : fmt::format(" (did you mean '{}'?)", closest)));
 }
 
 } // namespace
@@ -72,9 +98,7 @@ std::string value_for(const Rule& rule, const LimitsOptions& options) {
 UsageResult run_usage(const LimitsOptions& options, core::Context& context) {
   auto redis = connect_redis(context);
   auto rules = published_or_none(redis, options);
-  if (!options.rule.empty() && find_rule(rules, options.rule) == nullptr) {
-    core::throw_usage(fmt::format("--rule: '{}' is not a published rule", options.rule));
-  }
+  require_known_rule(rules, options.rule, false, "--rule");
   UsageResult result;
   result.masters = static_cast<int>(redis.masters().size());
   std::vector<std::string> states;
@@ -126,17 +150,20 @@ ResetResult run_reset(const LimitsOptions& options, core::Context& context) {
   if (options.all) {
     context.confirm.require(
         options.yes, fmt::format("reset of every bucket of rule '{}'", options.name), where);
+    bool found_keys = false;
     scan_keys(redis,
               bucket_pattern(options.key_prefix, options.name),
               context,
               [&](core::redis::Client&, const std::vector<std::string>& keys) {
                 for (const auto& key : keys) {
                   auto name = parse_bucket_key(options.key_prefix, key);
+                  found_keys = found_keys || (name && name->rule == options.name);
                   if (name && name->kind == BucketName::Kind::state && name->rule == options.name) {
                     result.deleted += redis.command(key, {"UNLINK", key}).integer;
                   }
                 }
               });
+    require_known_rule(published_or_none(redis, options), options.name, found_keys, "NAME");
     return result;
   }
   auto rules = published_or_none(redis, options);
@@ -162,8 +189,9 @@ ResetResult run_reset(const LimitsOptions& options, core::Context& context) {
 ViolationsResult run_violations(const LimitsOptions& options, core::Context& context) {
   auto redis = connect_redis(context);
   ViolationsResult result;
-  result.since = options.since;
-  auto from = server_now_ms(redis) - options.since.count();
+  result.since = options.since.value_or(std::chrono::hours(1));
+  auto from = server_now_ms(redis) - result.since.count();
+  bool found_keys = false;
   scan_keys(redis,
             bucket_pattern(options.key_prefix, options.rule),
             context,
@@ -172,6 +200,7 @@ ViolationsResult run_violations(const LimitsOptions& options, core::Context& con
               std::vector<BucketName> names;
               for (const auto& key : keys) {
                 auto name = parse_bucket_key(options.key_prefix, key);
+                found_keys = found_keys || (name && name->rule == options.rule);
                 if (name && name->kind == BucketName::Kind::violations &&
                     (options.rule.empty() || name->rule == options.rule)) {
                   reads.push_back({"XRANGE", key, std::to_string(from), "+"});
@@ -206,6 +235,7 @@ ViolationsResult run_violations(const LimitsOptions& options, core::Context& con
                 }
               }
             });
+  require_known_rule(published_or_none(redis, options), options.rule, found_keys, "--rule");
   std::sort(result.violations.begin(),
             result.violations.end(),
             [](const Violation& a, const Violation& b) { return a.at_ms > b.at_ms; });
@@ -219,10 +249,11 @@ StatsResult run_stats(const LimitsOptions& options, core::Context& context) {
   auto redis = connect_redis(context);
   auto rules = published_or_none(redis, options);
   StatsResult result;
-  result.since = options.since;
+  result.since = options.since.value_or(std::chrono::hours(24));
   // Counters are kept per hour: the hour `since` falls in counts whole.
-  auto first_hour = (server_now_ms(redis) - options.since.count()) / 3600000;
+  auto first_hour = (server_now_ms(redis) - result.since.count()) / 3600000;
   std::map<std::string, RuleStats> by_rule;
+  bool found_keys = false;
   scan_keys(redis,
             bucket_pattern(options.key_prefix, options.rule),
             context,
@@ -231,6 +262,7 @@ StatsResult run_stats(const LimitsOptions& options, core::Context& context) {
               std::vector<std::string> owners;
               for (const auto& key : keys) {
                 auto name = parse_bucket_key(options.key_prefix, key);
+                found_keys = found_keys || (name && name->rule == options.rule);
                 if (name && name->kind == BucketName::Kind::stats &&
                     (options.rule.empty() || name->rule == options.rule)) {
                   reads.push_back({"HGETALL", key});
@@ -256,6 +288,7 @@ StatsResult run_stats(const LimitsOptions& options, core::Context& context) {
                 stats.buckets += counted ? 1 : 0;
               }
             });
+  require_known_rule(rules, options.rule, found_keys, "--rule");
   for (auto& [name, stats] : by_rule) {
     if (stats.checks == 0) {
       continue;

@@ -34,18 +34,18 @@ struct LimitsOptions {
   bool yes = false;           // delete, import --prune
   bool exit_code = false;     // diff: exit 1 when import would change something
   int history_limit = 50;
-  bool publish = true;                      // create, update, ...: publish after (--no-publish)
-  std::string key_prefix = "golfops:rl:";   // limits.key_prefix
-  Request request;                          // check, explain
-  std::int64_t cost = 1;                    // check
-  std::int64_t revision = 0;                // rollback
-  bool list_revisions = false;              // rollback --list
-  int top = 20;                             // usage
-  std::string rule;                         // usage, reset, violations, stats: one rule only
-  std::optional<std::string> value;         // reset: one bucket's scope value
-  bool all = false;                         // reset: every bucket of the rule
-  std::chrono::milliseconds since{3600000}; // violations, stats
-  std::optional<Algorithm> algorithm;       // script, bench
+  bool publish = true;                    // create, update, ...: publish after (--no-publish)
+  std::string key_prefix = "golfops:rl:"; // limits.key_prefix
+  Request request;                        // check, explain
+  std::int64_t cost = 1;                  // check
+  std::int64_t revision = 0;              // rollback
+  bool list_revisions = false;            // rollback --list
+  int top = 20;                           // usage
+  std::string rule;                       // usage, reset, violations, stats: one rule only
+  std::optional<std::string> value;       // reset: one bucket's scope value
+  bool all = false;                       // reset: every bucket of the rule
+  std::optional<std::chrono::milliseconds> since; // violations (default 1h), stats (1d)
+  std::optional<Algorithm> algorithm;             // script, bench
   struct Bench {
     int concurrency = 50;
     std::int64_t requests = 100000;

@@ -183,7 +183,9 @@ LimitsOptions options_for(const Flags& flags, commands::Invocation& invocation) 
   }
   options.publish = !flags.no_publish;
   options.key_prefix = key_prefix_from(invocation.context.config);
-  options.request = {flags.resource, flags.ip, flags.user, flags.api_key};
+  // Buckets are keyed by the canonical address: 2001:DB8:0::1 and
+  // 2001:db8::1 are one client.
+  options.request = {flags.resource, canonical_ip(flags.ip), flags.user, flags.api_key};
   auto given = [&](const char* option) { return flags.given.contains(option); };
   if (given("--cost")) {
     options.cost = parse_integer(flags.cost, "--cost", 1);
@@ -197,9 +199,17 @@ LimitsOptions options_for(const Flags& flags, commands::Invocation& invocation) 
   }
   options.rule = flags.rule;
   options.all = flags.all;
+  if (flags.all && (!flags.ip.empty() || !flags.user.empty() || !flags.api_key.empty())) {
+    core::throw_usage("--all: not with --ip, --user or --api-key (one bucket, or all of them)");
+  }
+  if (flags.list && !flags.revision.empty()) {
+    core::throw_usage(fmt::format("REV: '{}' given with --list (list the revisions, or roll back "
+                                  "to one)",
+                                  flags.revision));
+  }
   if (given("--since")) {
     options.since = core::parse_duration(flags.since, "--since");
-    if (options.since < std::chrono::minutes(1) || options.since > std::chrono::hours(24 * 8)) {
+    if (*options.since < std::chrono::minutes(1) || *options.since > std::chrono::hours(24 * 8)) {
       core::throw_usage(fmt::format("--since: '{}' is out of range (1m to 8d: the scripts keep "
                                     "records for 8 days)",
                                     flags.since));
@@ -271,7 +281,7 @@ void add_rule_flags(CLI::App* command, Flags& flags, bool creating) {
       "--resource", flags.resource, "What it limits: api_auth, create_room... (default: all)");
   command->add_option(
       "--algorithm", flags.algorithm, "fixed_window (default), sliding_window, sliding_log, gcra");
-  command->add_option("--burst", flags.burst, "gcra: requests allowed at once beyond the rate");
+  command->add_option("--burst", flags.burst, "gcra: requests allowed at once (0: the limit)");
   command->add_option(
       "--priority", flags.priority, "Higher decides first when several rules apply (default 0)");
   command->add_option("--description", flags.description, "What the rule is for");
@@ -552,7 +562,7 @@ void register_limits(CLI::App& app, commands::Selected& selected) {
                     "fixed_window (default), sliding_window, "
                     "sliding_log, gcra");
   bench->add_option("--rate", flags->rate, "The bench rule's rate (default: never denies)");
-  bench->add_option("--burst", flags->burst, "gcra: requests allowed at once");
+  bench->add_option("--burst", flags->burst, "gcra: requests allowed at once (0: the limit)");
   bench->add_option("--buckets", flags->buckets, "Spread checks over N buckets (default 1)");
   bench->add_flag("--keep", flags->keep, "Leave the bench buckets in Redis afterwards");
   bench->footer("EXAMPLES:\n  golfops limits bench --concurrency 50 --requests 200000\n  golfops "

@@ -96,7 +96,7 @@ core::output::Report render(const PublishResult& result) {
 core::output::Report render(const RevisionsResult& result) {
   core::output::Report report;
   report.json = {{"current", result.current}, {"revisions", nlohmann::json::array()}};
-  core::output::Table table({"revision", "published at", "by", "rules", "note", ""});
+  core::output::Table table({"revision", "published at", "by", "rules", "note", "state"});
   table.align_right(0);
   table.align_right(3);
   for (const auto& revision : result.revisions) {
@@ -239,6 +239,8 @@ core::output::Report render(const CheckResult& result) {
     verdict =
         result.allowed
             ? fmt::format("allowed: {} left under '{}'", check.decision->remaining, check.rule.name)
+        : result.retry_after_ms < 0
+            ? fmt::format("denied by '{}': a cost over its limit never passes", check.rule.name)
             : fmt::format("denied by '{}': retry after {}",
                           check.rule.name,
                           core::format_duration(std::chrono::milliseconds(result.retry_after_ms)));
@@ -311,7 +313,7 @@ core::output::Report render(const ResetResult& result) {
 core::output::Report render(const ViolationsResult& result) {
   core::output::Report report;
   report.json = {{"since_ms", result.since.count()}, {"violations", nlohmann::json::array()}};
-  core::output::Table table({"at", "rule", "bucket", "used", "limit", ""});
+  core::output::Table table({"at", "rule", "bucket", "used", "limit", "verdict"});
   table.align_right(3);
   table.align_right(4);
   for (const auto& violation : result.violations) {
@@ -344,7 +346,7 @@ core::output::Report render(const ViolationsResult& result) {
 core::output::Report render(const StatsResult& result) {
   core::output::Report report;
   report.json = {{"since_ms", result.since.count()}, {"rules", nlohmann::json::array()}};
-  core::output::Table table({"rule", "checks", "over limit", "share", "buckets", ""});
+  core::output::Table table({"rule", "checks", "over limit", "share", "buckets", "mode"});
   for (auto column : {1, 2, 3, 4}) {
     table.align_right(static_cast<std::size_t>(column));
   }
