@@ -58,12 +58,13 @@ struct Address {
 // deadline passes first, Cancelled on SIGINT/SIGTERM.
 std::vector<Address> resolve(const std::string& host, int port, Deadline deadline);
 
-// A TCP stream, optionally TLS (OpenSSL), where every operation has a
-// deadline and ends early on cancellation: a dead peer can never hang golfops.
 // "host:port" or "[::1]:port" into host (brackets removed) and port (0
 // when it is not a number). Addresses come checked (config) or from a
 // server (CLUSTER SLOTS, MOVED).
 std::pair<std::string, int> split_address(std::string_view address);
+
+// A TCP stream, optionally TLS (OpenSSL), where every operation has a
+// deadline and ends early on cancellation: a dead peer can never hang golfops.
 
 class Stream {
 public:

@@ -88,6 +88,10 @@ std::string canonical_ip(std::string_view text) {
   return ::inet_ntop(AF_INET6, &v6, buffer, sizeof buffer);
 }
 
+std::string_view scope_flag(Scope scope) {
+  return scope == Scope::ip ? "--ip" : scope == Scope::user ? "--user" : "--api-key";
+}
+
 Match match(const Rule& rule, const Request& request) {
   if (!rule.resource.empty() && rule.resource != request.resource) {
     return {false, "", fmt::format("for resource {}", rule.resource)};
@@ -98,7 +102,7 @@ Match match(const Rule& rule, const Request& request) {
   const auto& value = rule.scope == Scope::ip     ? request.ip
                       : rule.scope == Scope::user ? request.user
                                                   : request.api_key;
-  auto flag = rule.scope == Scope::ip ? "--ip" : rule.scope == Scope::user ? "--user" : "--api-key";
+  auto flag = scope_flag(rule.scope);
   if (value.empty()) {
     return {false, "", fmt::format("counts by {}: needs {}", scope_name(rule.scope), flag)};
   }

@@ -60,6 +60,9 @@ struct Match {
   std::string reason;
 };
 Match match(const Rule& rule, const Request& request);
+// The flag that gives a request's value for `scope` (--ip, --user,
+// --api-key; global needs none).
+std::string_view scope_flag(Scope scope);
 
 // What a script answered (limits/scripts/*.lua: the same tuple for every
 // algorithm).

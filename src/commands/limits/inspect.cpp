@@ -62,9 +62,7 @@ std::string value_for(const Rule& rule, const LimitsOptions& options) {
   auto found = match(
       rule, {rule.resource, options.request.ip, options.request.user, options.request.api_key});
   if (!found.applies) {
-    auto flag = rule.scope == Scope::ip     ? "--ip"
-                : rule.scope == Scope::user ? "--user"
-                                            : "--api-key";
+    auto flag = scope_flag(rule.scope);
     core::throw_usage(
         fmt::format("{}: rule '{}' {} (or --all for every bucket)", flag, rule.name, found.reason));
   }

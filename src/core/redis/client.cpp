@@ -205,6 +205,25 @@ Client::Client(const Settings& settings)
 
 Client::~Client() = default;
 
+net::Deadline Client::command_deadline() const {
+  auto deadline = net::deadline_after(m_command_timeout);
+  return m_deadline ? std::min(deadline, *m_deadline) : deadline;
+}
+
+std::optional<Reply> Client::parsed_reply() {
+  void* raw = nullptr;
+  if (redisReaderGetReply(m_reader->reader, &raw) != REDIS_OK) {
+    throw_failed(
+        fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
+  }
+  if (raw == nullptr) {
+    return std::nullopt;
+  }
+  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
+                                                                &freeReplyObject);
+  return copy_reply(reply.get());
+}
+
 std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
   if (m_broken) {
     throw_unreachable(
@@ -214,29 +233,15 @@ std::vector<Reply> Client::exchange(const std::vector<Command>& commands) {
   // Cleared only when every reply was read: any throw below leaves the
   // stream mid-reply.
   m_broken = true;
-  std::string request;
-  for (const auto& command : commands) {
-    request += encode(command);
-  }
-  auto deadline = net::deadline_after(m_command_timeout);
-  if (m_deadline) {
-    deadline = std::min(deadline, *m_deadline);
-  }
+  auto deadline = command_deadline();
   std::vector<Reply> replies;
   replies.reserve(commands.size());
   try {
-    m_stream->write_all(request, deadline);
+    m_stream->write_all(encode_commands(commands), deadline);
     std::array<char, 16384> buffer;
     while (replies.size() < commands.size()) {
-      void* raw = nullptr;
-      if (redisReaderGetReply(m_reader->reader, &raw) != REDIS_OK) {
-        throw_failed(
-            fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
-      }
-      if (raw != nullptr) {
-        std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
-                                                                      &freeReplyObject);
-        replies.push_back(copy_reply(reply.get()));
+      if (auto reply = parsed_reply()) {
+        replies.push_back(std::move(*reply));
         continue;
       }
       auto count = m_stream->read_some(buffer.data(), buffer.size(), deadline);
@@ -340,7 +345,7 @@ void Client::send_encoded(std::string_view request, std::size_t commands) {
   }
   m_broken = true;
   try {
-    m_stream->write_all(request, net::deadline_after(m_command_timeout));
+    m_stream->write_all(request, command_deadline());
   } catch (const net::NetError& error) {
     m_pending = 0;
     throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()), error.failure());
@@ -352,27 +357,22 @@ std::vector<Reply> Client::receive() {
   std::vector<Reply> replies;
   try {
     std::array<char, 16384> buffer;
-    auto count =
-        m_stream->read_some(buffer.data(), buffer.size(), net::deadline_after(m_command_timeout));
+    auto count = m_stream->read_some(buffer.data(), buffer.size(), command_deadline());
     redisReaderFeed(m_reader->reader, buffer.data(), count);
     while (m_pending > 0) {
-      void* raw = nullptr;
-      if (redisReaderGetReply(m_reader->reader, &raw) != REDIS_OK) {
-        m_pending = 0;
-        throw_failed(
-            fmt::format("Redis at {}: protocol error: {}", m_address, m_reader->reader->errstr));
-      }
-      if (raw == nullptr) {
+      auto reply = parsed_reply();
+      if (!reply) {
         break;
       }
-      std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
-                                                                    &freeReplyObject);
-      replies.push_back(copy_reply(reply.get()));
+      replies.push_back(std::move(*reply));
       --m_pending;
     }
   } catch (const net::NetError& error) {
     m_pending = 0;
     throw_unreachable(fmt::format("Redis at {}: {}", m_address, error.what()), error.failure());
+  } catch (const Error&) {
+    m_pending = 0; // a protocol error: the stream is lost
+    throw;
   }
   m_broken = m_pending > 0;
   return replies;

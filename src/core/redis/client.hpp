@@ -128,6 +128,10 @@ public:
 
 private:
   std::vector<Reply> exchange(const std::vector<Command>& commands);
+  // The command timeout, cut short by the settings' deadline.
+  net::Deadline command_deadline() const;
+  // The next reply the reader holds whole, if any; a protocol error throws.
+  std::optional<Reply> parsed_reply();
 
   std::string m_address;
   Milliseconds m_command_timeout;

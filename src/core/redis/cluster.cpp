@@ -62,11 +62,6 @@ std::optional<Redirection> redirection(const Reply& reply) {
   return to;
 }
 
-std::string join_address(const std::string& host, std::int64_t port) {
-  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
-                                             : fmt::format("{}:{}", host, port);
-}
-
 } // namespace
 
 std::uint16_t key_slot(std::string_view key) {
@@ -104,12 +99,10 @@ void Router::load_slots() {
     // An empty host means "the address you reached me on".
     auto host =
         master.elements[0].text.empty() ? m_settings.endpoint.host : master.elements[0].text;
-    auto address = join_address(host, master.elements[1].integer);
-    auto known = std::find(m_addresses.begin(), m_addresses.end(), address);
-    auto index = static_cast<std::uint16_t>(known - m_addresses.begin());
-    if (known == m_addresses.end()) {
-      m_addresses.push_back(address);
-    }
+    Endpoint master_endpoint;
+    master_endpoint.host = host;
+    master_endpoint.port = static_cast<int>(master.elements[1].integer);
+    auto index = address_index(master_endpoint.address());
     for (auto slot = range.elements[0].integer; slot <= range.elements[1].integer && slot < 16384;
          ++slot) {
       m_slot_owner[static_cast<std::size_t>(slot)] = index;
@@ -120,6 +113,15 @@ void Router::load_slots() {
   }
   // The seed's connection serves its own slots too.
   m_nodes.emplace(m_seed->address(), std::move(m_seed_owner));
+}
+
+std::uint16_t Router::address_index(const std::string& address) {
+  auto known = std::find(m_addresses.begin(), m_addresses.end(), address);
+  if (known == m_addresses.end()) {
+    m_addresses.push_back(address);
+    known = m_addresses.end() - 1;
+  }
+  return static_cast<std::uint16_t>(known - m_addresses.begin());
 }
 
 Client& Router::node(const std::string& address) {
@@ -197,12 +199,7 @@ std::vector<Reply> Router::routed(std::string_view key,
     asking = to->ask;
     address = to->address;
     if (!to->ask) {
-      auto known = std::find(m_addresses.begin(), m_addresses.end(), address);
-      if (known == m_addresses.end()) {
-        m_addresses.push_back(address);
-        known = m_addresses.end() - 1;
-      }
-      m_slot_owner[to->slot] = static_cast<std::uint16_t>(known - m_addresses.begin());
+      m_slot_owner[to->slot] = address_index(address);
     }
   }
   throw_failed(fmt::format("Redis Cluster: slot {} was redirected more than {} times (last to {})",

@@ -59,6 +59,8 @@ private:
                             const std::vector<Command>& commands,
                             const std::function<Command()>& fallback);
   Client& node(const std::string& address);
+  // Where `address` is in m_addresses, added when new.
+  std::uint16_t address_index(const std::string& address);
   void load_slots();
 
   Settings m_settings;
