@@ -231,6 +231,14 @@ run "$GOLFOPS" limits bench --burst 3 --requests 10
 expect_status 2
 expect_stderr "--burst: 3 with algorithm fixed_window"
 
+test_case "Ctrl-C stops a bench at once (exit 130) and still removes its buckets"
+set +e
+timeout --preserve-status -s INT 2 "$GOLFOPS" limits bench --duration 20s --buckets 10 >/dev/null 2>bench.err
+status=$?
+set -e
+[[ $status == 130 ]] || fail "bench after SIGINT exited $status: $(cat bench.err)"
+[[ -z $(rcli --scan --pattern 'golfops:rl:golfops-bench:*') ]] || fail "SIGINT left bench keys: $(rcli --scan --pattern 'golfops:rl:golfops-bench:*' | head -3)"
+
 test_case "script prints the shipped Lua, whose SHA1 Redis computes too"
 for algorithm in fixed_window sliding_window sliding_log gcra; do
   run "$GOLFOPS" limits script --algorithm "$algorithm"

@@ -1,5 +1,6 @@
 #include "commands/limits/scripts.hpp"
 #include "commands/limits/session.hpp"
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/fd.hpp"
 #include "core/histogram.hpp"
@@ -253,6 +254,13 @@ BenchResult run_bench(const LimitsOptions& options, core::Context& context) {
     thread.join();
   }
   auto elapsed = std::chrono::steady_clock::now() - started;
+  if (context.cancel.requested() && !options.bench.keep) {
+    // Interrupted: the buckets go all the same (a bounded cleanup the
+    // signal does not cut short), then the interruption is reported.
+    core::CancellationShield shield;
+    core::redis::Router redis(settings);
+    clear_buckets(redis, options, rule);
+  }
   if (failure) {
     std::rethrow_exception(failure);
   }
