@@ -183,4 +183,11 @@ run "$GOLFOPS" limits create one_ip --scope-value 2001:db8::1 --rate 1/1m -o jso
 expect_status 0
 expect_json '.scope == "ip" and .scope_value == "2001:db8::1"'
 
+test_case "a rule for one API key shows it shortened in tables"
+run "$GOLFOPS" limits create one_key --scope api_key --scope-value sk_live_SECRETKEY1234567890 --rate 5/1m --no-publish
+expect_status 0
+run "$GOLFOPS" limits list
+expect_stdout "api_key sk_l…"
+grep -q SECRETKEY "$RUN_OUT" && fail "limits list showed the whole API key"
+
 finish

@@ -11,7 +11,9 @@ std::string applies_to(const Rule& rule) {
   auto who = rule.scope == Scope::global ? std::string("everyone")
              : rule.scope_value.empty()
                  ? fmt::format("each {}", scope_name(rule.scope))
-                 : fmt::format("{} {}", scope_name(rule.scope), rule.scope_value);
+                 : fmt::format("{} {}",
+                               scope_name(rule.scope),
+                               display_value(scope_name(rule.scope), rule.scope_value));
   return fmt::format("{} on {}", who, rule.resource.empty() ? "every resource" : rule.resource);
 }
 
