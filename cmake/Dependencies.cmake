@@ -30,6 +30,13 @@ function(golfops_static_library target package archive)
                                              INTERFACE_INCLUDE_DIRECTORIES "${${target}_PC_INCLUDE_DIRS}")
 endfunction()
 golfops_static_library(golfops_hiredis hiredis libhiredis.a)
+# http-parser (Node.js' HTTP/1.1 parser, Debian's libhttp-parser-dev) reads
+# the load generator's responses; it has no pkg-config file.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_ARCHIVE NAMES libhttp_parser.a REQUIRED)
+add_library(golfops_http_parser STATIC IMPORTED)
+set_target_properties(golfops_http_parser PROPERTIES IMPORTED_LOCATION ${HTTP_PARSER_ARCHIVE}
+                                                     INTERFACE_INCLUDE_DIRECTORIES ${HTTP_PARSER_INCLUDE_DIR})
 # zstd: headers only; core/zstd.cpp opens the shared library (multithreaded,
 # unlike Debian's static archive) the first time something compresses.
 pkg_check_modules(ZSTD REQUIRED libzstd)

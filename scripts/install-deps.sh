@@ -8,7 +8,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libcli11-dev libhiredis-dev libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev
-  libzstd-dev libssl-dev
+  libzstd-dev libssl-dev libhttp-parser-dev
 )
 test_packages=(locales postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl jq man-db python3
   fish zsh # the cli suite has each shell check its completion script

@@ -15,6 +15,9 @@ void register_dev(CLI::App& app, commands::Selected& selected);
 namespace limits {
 void register_limits(CLI::App& app, commands::Selected& selected);
 }
+namespace load {
+void register_load(CLI::App& app, commands::Selected& selected);
+}
 namespace migrate {
 void register_migrate(CLI::App& app, commands::Selected& selected);
 }
@@ -35,6 +38,7 @@ void register_commands(CLI::App& app, commands::Selected& selected) {
   commands::dev::register_dev(app, selected);
   commands::health::register_health(app, selected);
   commands::limits::register_limits(app, selected);
+  commands::load::register_load(app, selected);
   commands::migrate::register_migrate(app, selected);
   commands::version::register_version(app, selected);
 }

@@ -3,6 +3,7 @@
 #include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
+#include "core/units.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -103,7 +104,9 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
   auto failed = [&] {
     throw_usage(fmt::format("{}: cannot read '{}': {}", field, path.string(), errno_text()));
   };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
+  // below with every other file that is not a regular one (/dev/zero never ends).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     failed();
   }
@@ -111,11 +114,23 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    failed();
+  }
+  if (!S_ISREG(info.st_mode)) {
+    throw_usage(fmt::format("{}: '{}' is not a regular file", field, path.string()));
+  }
+  if (static_cast<std::uint64_t>(info.st_size) > k_max_read_bytes) {
+    throw_usage(fmt::format("{}: '{}' is {}, more than golfops reads whole ({})",
+                            field,
+                            path.string(),
+                            format_size(static_cast<std::uint64_t>(info.st_size)),
+                            format_size(k_max_read_bytes)));
+  }
   // Read straight into the string, sized from fstat with one spare byte so
   // that end of file is seen without a second buffer; grows if the file does.
-  struct stat info {};
-  std::size_t expected =
-      ::fstat(fd, &info) == 0 && info.st_size > 0 ? static_cast<std::size_t>(info.st_size) : 0;
+  std::size_t expected = info.st_size > 0 ? static_cast<std::size_t>(info.st_size) : 0;
   std::string text(expected + 1, '\0');
   std::size_t used = 0;
   for (;;) {
@@ -134,6 +149,12 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
       return text;
     }
     used += static_cast<std::size_t>(got);
+    if (used > k_max_read_bytes) {
+      throw_usage(fmt::format("{}: '{}' grew past {} while being read",
+                              field,
+                              path.string(),
+                              format_size(k_max_read_bytes)));
+    }
   }
 }
 

@@ -43,7 +43,13 @@ private:
 // Writes `content` to `path` atomically (an AtomicFile written at once).
 void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 
-// Reads a whole file; throws Error(usage) naming `field` when it cannot be read.
+// The most read_file reads: files read whole are configs, migrations,
+// scenarios and request bodies, never data.
+inline constexpr std::uint64_t k_max_read_bytes = 256ULL << 20;
+
+// Reads a whole regular file of at most k_max_read_bytes; throws
+// Error(usage) naming `field` when it cannot be read, is not a regular
+// file (a FIFO, /dev/zero) or is larger.
 std::string read_file(const std::filesystem::path& path, std::string_view field);
 
 // Reads a password file (Docker/Kubernetes secrets): one trailing newline is

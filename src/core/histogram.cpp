@@ -53,6 +53,53 @@ void Histogram::merge(const Histogram& other) {
   m_max = std::max(m_max, other.m_max);
 }
 
+std::vector<Histogram::Bucket> Histogram::buckets() const {
+  std::vector<Bucket> held;
+  for (std::size_t index = 0; index < m_buckets.size(); ++index) {
+    if (m_buckets[index] != 0) {
+      held.emplace_back(static_cast<std::uint32_t>(index), m_buckets[index]);
+    }
+  }
+  return held;
+}
+
+bool Histogram::assign(const std::vector<Bucket>& buckets,
+                       std::uint64_t sum,
+                       std::uint64_t min,
+                       std::uint64_t max) {
+  clear();
+  std::uint64_t count = 0;
+  std::int64_t previous = -1;
+  for (const auto& [index, held] : buckets) {
+    // In ascending order, as buckets() writes them.
+    if (index >= m_buckets.size() || held == 0 || static_cast<std::int64_t>(index) <= previous) {
+      clear();
+      return false;
+    }
+    m_buckets[index] = held;
+    count += held;
+    previous = index;
+  }
+  if (count > 0 && (min > max || bucket_of(min) != buckets.front().first ||
+                    bucket_of(max) != buckets.back().first)) {
+    clear();
+    return false;
+  }
+  m_count = count;
+  m_total = sum;
+  m_min = count == 0 ? UINT64_MAX : min;
+  m_max = count == 0 ? 0 : max;
+  return true;
+}
+
+void Histogram::clear() {
+  std::fill(m_buckets.begin(), m_buckets.end(), 0);
+  m_count = 0;
+  m_total = 0;
+  m_min = UINT64_MAX;
+  m_max = 0;
+}
+
 std::chrono::nanoseconds Histogram::min() const {
   return std::chrono::nanoseconds(m_count == 0 ? 0 : m_min);
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace golfops::core {
@@ -23,6 +24,23 @@ public:
   // The latency below which `quantile` (0 to 1) of the recorded ones fall:
   // the upper edge of its bucket, never above max().
   std::chrono::nanoseconds percentile(double quantile) const;
+  // The sum of every recorded value (the mean's numerator, kept exact so
+  // merged results have the same mean as one run over everything).
+  std::uint64_t sum() const { return m_total; }
+
+  // The buckets that hold values, as (index, count): what a result file
+  // stores, so a histogram crosses machines and merges exactly.
+  using Bucket = std::pair<std::uint32_t, std::uint64_t>;
+  std::vector<Bucket> buckets() const;
+  // Rebuilds a histogram from buckets() (ascending) and the exact sum, min
+  // and max.
+  // Returns false (leaving it empty) when an index is out of range or the
+  // parts disagree: the file was not written by a histogram like this one.
+  bool assign(const std::vector<Bucket>& buckets,
+              std::uint64_t sum,
+              std::uint64_t min,
+              std::uint64_t max);
+  void clear();
 
 private:
   std::vector<std::uint64_t> m_buckets;

@@ -1,6 +1,7 @@
 #include "core/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <numeric>
 
 namespace golfops::core {
@@ -37,6 +38,13 @@ std::string_view closest_match(std::string_view word,
 bool printable(std::string_view text) {
   return std::all_of(
       text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 std::vector<std::string> split(std::string_view text, char separator) {

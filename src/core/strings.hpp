@@ -19,6 +19,9 @@ std::vector<std::string> split(std::string_view text, char separator);
 // No control characters (below 0x20, or DEL): text safe to show on one line.
 bool printable(std::string_view text);
 
+// Equal but for ASCII case: HTTP header names.
+bool iequals(std::string_view a, std::string_view b);
+
 std::string join(std::span<const std::string> parts, std::string_view separator);
 
 } // namespace golfops::core

@@ -3,6 +3,7 @@
 #include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -169,10 +170,7 @@ void finish(Transfer& transfer, CURLcode code) {
 
 std::optional<std::string> Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (std::equal(key.begin(), key.end(), name.begin(), name.end(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (iequals(key, name)) {
       return value;
     }
   }
