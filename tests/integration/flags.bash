@@ -75,16 +75,38 @@ declare -A bad=(
   ["*	--buckets"]="0"
   ["limits diff	FILE"]="$HARNESS_TMP/no-such-rules.toml"
   ["limits import	FILE"]="$HARNESS_TMP/no-such-rules.toml"
+  ["load	URL"]="ftp://example.invalid/"
+  ["*	--connections"]="0"
+  ["*	--threads"]="many"
+  ["*	--ramp"]="30s:fast"
+  ["load	--body"]="{}" # with --scenario: a scenario sets bodies in its file
+  ["*	--body-file"]="$HARNESS_TMP/no-such-body.json"
+  ["*	--connect-timeout"]="0"
+  ["*	--ca-file"]="$HARNESS_TMP/no-such-ca.pem"
+  ["*	--scenario"]="$HARNESS_TMP/a-file"
+  ["*	--threshold"]="p95<fast"
+  ["*	--html"]="/no/such/dir/report.html"
+  ["*	--slo"]="p99<soon"
+  ["*	--start-rate"]="0"
+  ["*	--max-rate"]="-5"
+  ["*	--step"]="0"
+  ["load merge	FILES"]="$HARNESS_TMP/a-file"
 )
-# How each command is run, with its required arguments, when an option is
+# How each command is run, with its required arguments, when option $2 is
 # the one under test.
 command_for() {
+  case "$1 $2" in
+  "load --body") echo "load --scenario $HARNESS_TMP/a-file"; return ;;
+  "load --scenario") echo "load"; return ;;
+  esac
   case "$1" in
   "") echo "migrate status" ;;
   "migrate plan") echo "migrate plan up" ;;
   "migrate create") echo "migrate create add_things" ;;
   "migrate baseline" | "migrate force") echo "$1 0001" ;;
   "limits diff" | "limits import") echo "$1 $HARNESS_TMP/no-such-rules.toml" ;;
+  "load") echo "load http://127.0.0.1:9/" ;;
+  "load merge") echo "load merge $HARNESS_TMP/a-file" ;;
   "limits get" | "limits create" | "limits update" | "limits delete" | "limits enable" | \
     "limits disable" | "limits history" | "limits reset") echo "$1 some_rule" ;;
   *) echo "$1" ;;
@@ -104,7 +126,7 @@ while IFS= read -r line; do
     continue
   fi
   value=${bad[$key]}
-  read -r -a words <<<"$(command_for "$command")"
+  read -r -a words <<<"$(command_for "$command" "$option")"
   if [[ $option == --* ]]; then
     if [[ -z $command ]]; then
       run "$GOLFOPS" "$option" "$value" "${words[@]}"

@@ -365,6 +365,67 @@ CONF
   return 1
 }
 
+# nginx with TLS on two ports: TLS_PORT with a certificate for localhost
+# from a test CA (TLS_DIR/ca.crt), EXPIRED_TLS_PORT with one of the same CA
+# that expired in 2020. Both answer {"status":"ok"} to everything.
+start_tls_nginx() {
+  local tls="$HARNESS_TMP/tls" attempt pid status tls_port expired_port
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=golfops test CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -copy_extensions copy -out "$tls/server.crt" >/dev/null 2>&1
+  # And one that expired in 2020, signed by the same CA (openssl ca can backdate).
+  touch "$tls/index.txt"
+  echo 01 >"$tls/serial"
+  printf '[ca]\ndefault_ca = test\n[test]\ndatabase = %s/index.txt\nnew_certs_dir = %s\nserial = %s/serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\n[any]\ncommonName = supplied\n' \
+    "$tls" "$tls" "$tls" >"$tls/ca.cnf"
+  openssl ca -config "$tls/ca.cnf" -batch -cert "$tls/ca.crt" -keyfile "$tls/ca.key" \
+    -startdate 20200101000000Z -enddate 20200102000000Z -in "$tls/server.csr" -out "$tls/expired.crt" >/dev/null 2>&1
+  # Two TLS servers in one nginx, on new ports until both were free.
+  for attempt in 1 2 3 4 5; do
+    tls_port=$(free_port)
+    expired_port=$(free_port)
+    cat >"$tls/nginx.conf" <<CONF
+daemon off;
+pid $tls/nginx.pid;
+error_log $tls/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path $tls; proxy_temp_path $tls; fastcgi_temp_path $tls; uwsgi_temp_path $tls; scgi_temp_path $tls;
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $tls/server.crt;
+    ssl_certificate_key $tls/server.key;
+    location / { return 200 '{"status":"ok"}'; }
+  }
+  server {
+    listen 127.0.0.1:$expired_port ssl;
+    ssl_certificate $tls/expired.crt;
+    ssl_certificate_key $tls/server.key;
+    location / { return 200 '{"status":"ok"}'; }
+  }
+}
+CONF
+    nginx -c "$tls/nginx.conf" -e "$tls/error.log" &
+    pid=$!
+    status=0
+    wait_for --pid "$pid" "nginx with TLS" \
+      curl -sf -m 2 --cacert "$tls/ca.crt" "https://localhost:$tls_port/" || status=$?
+    [[ $status -eq 0 ]] && break
+    if [[ $status -ne 2 || $attempt -eq 5 ]]; then
+      fail "nginx with TLS did not start: $(tail -2 "$tls/error.log")"
+      break
+    fi
+    wait "$pid" || true
+  done
+  record_pid "$pid"
+  TLS_DIR=$tls
+  TLS_PORT=$tls_port
+  EXPIRED_TLS_PORT=$expired_port
+  export TLS_DIR TLS_PORT EXPIRED_TLS_PORT
+}
+
 # --- assertions ------------------------------------------------------------
 
 RUN_OUT="$HARNESS_TMP/out"

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "commands/load/scenario.hpp"
 #include "core/context.hpp"
 #include "core/load/plan.hpp"
 #include "core/load/result.hpp"
@@ -18,6 +19,7 @@ namespace golfops::commands::load {
 struct LoadOptions {
   std::string url;                 // or a scenario file
   std::filesystem::path scenario;  // --scenario: weighted requests (TOML)
+  Scenario scenario_requests;      // read from it while parsing flags
   core::load::RequestSpec request; // method, headers, body, expected status for `url`
   int connections = 50;
   std::optional<int> threads; // default: one per two cores

@@ -11,10 +11,9 @@ core::load::Plan plan_for(const LoadOptions& options, std::string user_agent) {
   core::load::Plan plan;
   plan.user_agent = std::move(user_agent);
   if (!options.scenario.empty()) {
-    auto scenario = read_scenario(options.scenario);
     plan.display = options.scenario.string();
-    plan.origin = scenario.origin;
-    plan.requests = std::move(scenario.requests);
+    plan.origin = options.scenario_requests.origin;
+    plan.requests = options.scenario_requests.requests;
   } else {
     auto [origin, target] = core::load::split_url(options.url, "URL");
     plan.display = options.url;

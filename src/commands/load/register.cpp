@@ -163,6 +163,9 @@ LoadOptions options_for(const Flags& flags) {
   if (!flags.url.empty()) {
     core::load::split_url(flags.url, "URL"); // refused now, before anything runs
   }
+  if (!flags.scenario.empty()) {
+    options.scenario_requests = read_scenario(flags.scenario);
+  }
   if (!flags.method.empty()) {
     auto method = flags.method;
     std::transform(method.begin(), method.end(), method.begin(), ::toupper);
@@ -399,6 +402,7 @@ void register_load(CLI::App& app, commands::Selected& selected) {
       return; // `load merge` runs instead
     }
     auto options = options_for(*flags);
+    selected.needs_config = false; // everything load needs is on its command line
     selected.run = [options](commands::Invocation& invocation) {
       if (options.find_max.enabled) {
         auto report = run_find_max(options, invocation.context);
@@ -429,6 +433,11 @@ void register_load(CLI::App& app, commands::Selected& selected) {
       thresholds.push_back(core::load::parse_threshold(threshold, "--threshold"));
     }
     std::filesystem::path html = flags->html;
+    if (!html.empty() && !html.parent_path().empty() &&
+        !std::filesystem::is_directory(html.parent_path())) {
+      core::throw_usage(fmt::format(
+          "--html: '{}': no directory '{}'", html.string(), html.parent_path().string()));
+    }
     auto files = flags->merge_files;
     selected.needs_config = false;
     selected.run = [files, thresholds, html](commands::Invocation&) {

@@ -155,10 +155,12 @@ LoadReport run_merge(const std::vector<std::string>& files,
   LoadReport report;
   bool first = true;
   for (const auto& file : files) {
-    auto text = core::read_file(file, "merge");
+    auto text = core::read_file(file, "FILES");
     auto json = nlohmann::json::parse(text, nullptr, false);
     if (json.is_discarded()) {
-      core::throw_usage(fmt::format("merge: '{}' is not JSON (write results with -o json)", file));
+      core::throw_usage(fmt::format("FILES: '{}' is not JSON (write results with golfops load -o "
+                                    "json > FILE)",
+                                    file));
     }
     auto result = core::load::from_json(json, file);
     if (first) {

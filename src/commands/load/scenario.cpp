@@ -75,11 +75,12 @@ std::vector<int> parse_statuses(std::string_view text, std::string_view field) {
 }
 
 Scenario read_scenario(const std::filesystem::path& file) {
-  auto source = file.string();
+  // Messages name the flag, then the place: "--scenario: launch.toml:12: request 2: ...".
+  auto source = fmt::format("--scenario: {}", file.string());
   auto text = core::read_file(file, "--scenario");
   toml::table document;
   try {
-    document = toml::parse(text, source);
+    document = toml::parse(text, file.string());
   } catch (const toml::parse_error& error) {
     core::throw_usage(fmt::format("{}:{}:{}: invalid TOML: {}",
                                   source,

@@ -1,6 +1,7 @@
 #include "core/error.hpp"
 #include "core/load/plan.hpp"
 #include "core/load/wire.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 
 #include <charconv>
@@ -42,7 +43,7 @@ std::pair<Origin, std::string> split_url(std::string_view url, std::string_view 
     throw_usage(
         fmt::format("{}: '{}' is not an http:// or https:// URL{}",
                     field,
-                    url,
+                    redact_url(url),
                     status == CURLUE_OK ? "" : fmt::format(" ({})", curl_url_strerror(status))));
   }
   if (!url_part(parsed.get(), CURLUPART_USER).empty()) {
