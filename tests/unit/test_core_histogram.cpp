@@ -24,6 +24,30 @@ TEST_CASE("Histogram percentiles are within 1% of the recorded values") {
   CHECK(histogram.mean() == nanoseconds(50000500));
 }
 
+TEST_CASE("Histogram buckets round-trip through assign; a forged set is refused") {
+  Histogram histogram;
+  for (int value : {3, 200, 5000, 5001, 1000000}) {
+    histogram.record(nanoseconds(value));
+  }
+  Histogram copy;
+  REQUIRE(copy.assign(histogram.buckets(),
+                      histogram.sum(),
+                      static_cast<std::uint64_t>(histogram.min().count()),
+                      static_cast<std::uint64_t>(histogram.max().count())));
+  CHECK(copy.buckets() == histogram.buckets());
+  CHECK(copy.count() == 5);
+  CHECK(copy.mean() == histogram.mean());
+  CHECK(copy.percentile(0.5) == histogram.percentile(0.5));
+  auto buckets = histogram.buckets();
+  std::swap(buckets[0], buckets[1]);
+  CHECK_FALSE(copy.assign(buckets, 1, 3, 1000000));
+  CHECK(copy.count() == 0);
+  CHECK_FALSE(copy.assign({{999999, 1}}, 1, 1, 1));
+  CHECK_FALSE(copy.assign(histogram.buckets(), 1, 4000, 1000000)); // min outside its bucket
+  copy.clear();
+  CHECK(copy.max() == nanoseconds(0));
+}
+
 TEST_CASE("Histogram merge adds counts; an empty one reports zeros") {
   Histogram empty;
   CHECK(empty.percentile(0.99) == nanoseconds(0));
