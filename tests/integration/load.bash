@@ -279,6 +279,27 @@ signal_and_wait INT "$pid" 130
 jq -e '.interrupted == true and .requests > 0' partial.json >/dev/null || fail "no partial result: $(head -c 300 partial.json)"
 counts_add_up partial.json
 
+test_case "a generator that falls behind its schedule says its run is invalid, and why"
+# Stopped for 400 ms, golfops sends the requests due meanwhile late: it is
+# the generator that was slow, and the result must not pass that off as
+# the server's latency without saying so.
+start_delay_server behind --delay-ms 2
+"$GOLFOPS" load "http://127.0.0.1:$DELAY_PORT/" --rate 200/s -d 3s -c 20 -o json >behind.json &
+pid=$!
+sleep 1
+kill -STOP "$pid"
+sleep 0.4
+kill -CONT "$pid"
+wait "$pid" || fail "the stopped run failed"
+jq -e '.valid == false and (.invalid_reasons[0] | contains("after they were due"))' behind.json >/dev/null ||
+  fail "a stopped generator's run is not marked invalid: $(jq -c '{valid, invalid_reasons}' behind.json)"
+jq -e '.generator.send_lag_ms.max >= 300 and .latency_ms.max >= 300' behind.json >/dev/null ||
+  fail "the lag is not in the result: $(jq -c '.generator' behind.json)"
+run "$GOLFOPS" load merge behind.json --threshold 'p99<1ms'
+expect_status 1
+expect_stdout "INVALID: golfops sent 1% of its requests"
+expect_stderr "(on an invalid run: see INVALID above)"
+
 test_case "bad input: one line naming the flag, exit 2, nothing sent"
 for args in "ftp://example.invalid/" "http://127.0.0.1:$HTTP_PORT/ --rate fast" \
   "http://127.0.0.1:$HTTP_PORT/ --threshold p95>>1" "http://127.0.0.1:$HTTP_PORT/ -c 0" \

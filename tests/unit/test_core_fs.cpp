@@ -55,8 +55,18 @@ TEST_CASE("core::read_file reads whole files, empty and larger than its buffer")
   CHECK(read_file(dir / "big", "f") == big);
   // Reports size 0 and grows while read.
   CHECK(read_file("/proc/self/status", "f").find("\nPid:") != std::string::npos);
+  CHECK_THROWS_WITH_AS(read_file(dir / "missing", "migrate.dir"),
+                       doctest::Contains("migrate.dir: cannot read"),
+                       Error);
+  // What never ends or never starts is refused before a byte is read.
   CHECK_THROWS_WITH_AS(
-      read_file(dir.path(), "migrate.dir"), doctest::Contains("migrate.dir: cannot read"), Error);
+      read_file(dir.path(), "f"), doctest::Contains("is not a regular file"), Error);
+  CHECK_THROWS_WITH_AS(read_file("/dev/zero", "--body-file"),
+                       "--body-file: '/dev/zero' is not a regular file",
+                       Error);
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH_AS(
+      read_file(dir / "fifo", "f"), doctest::Contains("is not a regular file"), Error);
 }
 
 TEST_CASE("core::FileLock") {

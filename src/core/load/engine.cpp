@@ -142,14 +142,20 @@ Result run(const Plan& plan, const std::function<void(const Progress&)>& progres
   go.count_down();
 
   bool interrupted = false;
+  auto next_progress = shared.start + std::chrono::seconds(1);
   while (
       !std::all_of(live.begin(), live.end(), [](const Live& one) { return one.finished.load(); })) {
     try {
-      Cancellation::process().sleep_for(std::chrono::milliseconds(1000));
+      // Short naps: a run that ends early is not held to the next second.
+      Cancellation::process().sleep_for(std::chrono::milliseconds(20));
     } catch (const Cancelled&) {
       interrupted = true;
       shared.stop = true;
     }
+    if (Clock::now() < next_progress && !interrupted) {
+      continue;
+    }
+    next_progress += std::chrono::seconds(1);
     Progress now;
     now.elapsed = Clock::now() - shared.start;
     for (const auto& one : live) {

@@ -32,6 +32,7 @@ struct Shared {
   std::vector<Prepared> requests;
   net::Address address;
   std::shared_ptr<ssl_ctx_st> tls;
+  int threads = 1; // how many workers share the schedule
   Clock::time_point start;
   std::int64_t start_unix_ms = 0;
   std::atomic<std::uint64_t> issued{0}; // closed model with a count
