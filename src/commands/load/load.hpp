@@ -62,7 +62,8 @@ struct Step {
 };
 struct FindMaxReport {
   std::vector<Step> steps;
-  std::optional<double> highest; // the highest rate sustained
+  std::optional<double> highest;         // the highest rate sustained
+  std::optional<double> generator_limit; // the rate golfops itself could not keep up with
   std::vector<core::load::Threshold> slo;
   bool interrupted = false;
 };

@@ -176,6 +176,9 @@ core::output::Report render(const LoadReport& report) {
         fmt::format("{} requests due before the end were never sent: every connection stayed busy",
                     result.unsent));
   }
+  for (const auto& warning : result.warnings) {
+    out.notes.push_back("note: " + warning);
+  }
   for (const auto& reason : result.invalid) {
     out.notes.push_back("INVALID: " + reason);
   }
@@ -220,11 +223,14 @@ core::output::Report render(const FindMaxReport& report) {
     slo.push_back(threshold.text);
     slo_text.push_back(threshold.text);
   }
-  out.json = {{"slo", slo},
-              {"steps", steps},
-              {"highest_sustained_rate",
-               report.highest ? nlohmann::json(*report.highest) : nlohmann::json(nullptr)},
-              {"interrupted", report.interrupted}};
+  out.json = {
+      {"slo", slo},
+      {"steps", steps},
+      {"highest_sustained_rate",
+       report.highest ? nlohmann::json(*report.highest) : nlohmann::json(nullptr)},
+      {"generator_limit",
+       report.generator_limit ? nlohmann::json(*report.generator_limit) : nlohmann::json(nullptr)},
+      {"interrupted", report.interrupted}};
   out.tables.push_back(std::move(table));
   if (report.highest) {
     const auto* best = &report.steps.front();
@@ -243,6 +249,12 @@ core::output::Report render(const FindMaxReport& report) {
     out.notes.push_back(fmt::format("no rate held: {:.0f}/s already broke the SLO ({})",
                                     report.steps.front().rate,
                                     report.steps.front().why));
+  }
+  if (report.generator_limit) {
+    out.notes.push_back(fmt::format(
+        "stopped at {:.0f}/s: golfops itself could not keep up there, so the server may sustain "
+        "more than this shows; add --threads or run find-max's rates from several machines",
+        *report.generator_limit));
   }
   if (report.interrupted) {
     out.notes.push_back("interrupted: the steps so far");

@@ -59,7 +59,7 @@ void judge_step(Step& step) {
   }
   if (!step.result.invalid.empty()) {
     step.sustained = false;
-    step.why = "the generator could not keep up (see invalid)";
+    step.why = "golfops could not keep up: " + step.result.invalid.front();
   }
 }
 
@@ -122,6 +122,12 @@ FindMaxReport run_find_max(const LoadOptions& options, core::Context& context) {
       report.interrupted = true;
       break;
     }
+    if (!step.result.invalid.empty()) {
+      // The generator's limit, not the server's: stepping on (or back)
+      // would measure golfops.
+      report.generator_limit = rate;
+      break;
+    }
     if (step.sustained) {
       report.highest = std::max(report.highest.value_or(0), rate);
     } else {
@@ -135,14 +141,8 @@ FindMaxReport run_find_max(const LoadOptions& options, core::Context& context) {
       continue;
     }
     auto low = report.highest.value_or(0);
-    if (low == 0 && index > 0 && !report.steps.front().sustained) {
-      break; // not even the first rate held
-    }
-    if (low == 0) {
-      break;
-    }
-    if (*failed - low <= low * 0.1) {
-      break;
+    if (low == 0 || *failed - low <= low * 0.1) {
+      break; // not even the first rate held, or the answer is within 10%
     }
     rate = std::round((low + *failed) / 2);
   }

@@ -323,6 +323,9 @@ void merge(Result& into, const Result& other) {
   for (const auto& reason : other.invalid) {
     into.invalid.push_back(reason);
   }
+  for (const auto& warning : other.warnings) {
+    into.warnings.push_back(warning);
+  }
   into.interrupted = into.interrupted || other.interrupted;
 }
 
@@ -373,6 +376,7 @@ nlohmann::json to_json(const Result& result) {
                        {"unsent", result.unsent}};
   json["valid"] = result.invalid.empty();
   json["invalid_reasons"] = result.invalid;
+  json["warnings"] = result.warnings;
   json["interrupted"] = result.interrupted;
   return json;
 }
@@ -435,6 +439,12 @@ Result from_json(const nlohmann::json& json, std::string_view source) {
       read.refuse("invalid_reasons", "not a list of strings");
     }
     result.invalid.push_back(reason.get<std::string>());
+  }
+  for (const auto& warning : read.at(json, "warnings")) {
+    if (!warning.is_string()) {
+      read.refuse("warnings", "not a list of strings");
+    }
+    result.warnings.push_back(warning.get<std::string>());
   }
   const auto& interrupted = read.at(json, "interrupted");
   if (!interrupted.is_boolean()) {

@@ -87,12 +87,13 @@ struct Result {
   std::vector<Second> timeline;
 
   // How the generator itself kept up.
-  Histogram send_lag;               // open model: due time to sent, on a free connection
-  std::uint64_t queued = 0;         // open model: due while every connection was busy
-  std::int64_t max_queue_ns = 0;    // the longest such wait
-  std::uint64_t unsent = 0;         // due before the end but never sent
-  double busiest_thread = 0;        // CPU time / wall time of the busiest thread, 0..1
-  std::vector<std::string> invalid; // why the figures may be golfops', not the server's
+  Histogram send_lag;                // open model: due time to sent, on a free connection
+  std::uint64_t queued = 0;          // open model: due while every connection was busy
+  std::int64_t max_queue_ns = 0;     // the longest such wait
+  std::uint64_t unsent = 0;          // due before the end but never sent
+  double busiest_thread = 0;         // CPU time / wall time of the busiest thread, 0..1
+  std::vector<std::string> invalid;  // why the figures may be golfops', not the server's
+  std::vector<std::string> warnings; // what to keep in mind, short of that
   bool interrupted = false;
 
   double rps() const;
