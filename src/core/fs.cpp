@@ -97,15 +97,29 @@ void atomic_write(const std::filesystem::path& path, std::string_view content, m
   file.commit();
 }
 
-std::string read_file(const std::filesystem::path& path, std::string_view field) {
+void require_file_place(const std::filesystem::path& path, std::string_view field) {
+  auto text = path.string();
+  auto directory = path.parent_path();
+  std::error_code error;
+  if (text.empty() || text.ends_with('/')) {
+    throw_usage(fmt::format("{}: '{}' is not a file name", field, text));
+  }
+  if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
+    throw_usage(fmt::format("{}: '{}': no directory '{}'", field, text, directory.string()));
+  }
+}
+
+std::string
+read_file(const std::filesystem::path& path, std::string_view field, std::uint64_t max_bytes) {
   // POSIX calls rather than an ifstream: `migrate status` reads every
   // migration file, and a stream's locale and buffer set-up cost more than
   // the read itself.
   auto failed = [&] {
     throw_usage(fmt::format("{}: cannot read '{}': {}", field, path.string(), errno_text()));
   };
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
-  // below with every other file that is not a regular one (/dev/zero never ends).
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (one without
+  // reads as empty). Pipes stay readable (--body-file /dev/stdin, <(...));
+  // what never ends (/dev/zero) stops at the cap.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     failed();
@@ -118,15 +132,18 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
   if (::fstat(fd, &info) != 0) {
     failed();
   }
-  if (!S_ISREG(info.st_mode)) {
-    throw_usage(fmt::format("{}: '{}' is not a regular file", field, path.string()));
+  if (S_ISDIR(info.st_mode)) {
+    throw_usage(fmt::format("{}: '{}' is a directory", field, path.string()));
   }
-  if (static_cast<std::uint64_t>(info.st_size) > k_max_read_bytes) {
+  if (!S_ISREG(info.st_mode)) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK); // a pipe's writer may be slow
+  }
+  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
     throw_usage(fmt::format("{}: '{}' is {}, more than golfops reads whole ({})",
                             field,
                             path.string(),
                             format_size(static_cast<std::uint64_t>(info.st_size)),
-                            format_size(k_max_read_bytes)));
+                            format_size(max_bytes)));
   }
   // Read straight into the string, sized from fstat with one spare byte so
   // that end of file is seen without a second buffer; grows if the file does.
@@ -149,11 +166,9 @@ std::string read_file(const std::filesystem::path& path, std::string_view field)
       return text;
     }
     used += static_cast<std::size_t>(got);
-    if (used > k_max_read_bytes) {
-      throw_usage(fmt::format("{}: '{}' grew past {} while being read",
-                              field,
-                              path.string(),
-                              format_size(k_max_read_bytes)));
+    if (used > max_bytes) {
+      throw_usage(fmt::format(
+          "{}: '{}' grew past {} while being read", field, path.string(), format_size(max_bytes)));
     }
   }
 }

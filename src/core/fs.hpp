@@ -43,14 +43,21 @@ private:
 // Writes `content` to `path` atomically (an AtomicFile written at once).
 void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 
+// Where a command will write `path` (--metrics-file, --html): a file name in
+// a directory that exists, checked before anything runs so a typo is a
+// usage error, not a lost file afterwards. Throws Error(usage) naming `field`.
+void require_file_place(const std::filesystem::path& path, std::string_view field);
+
 // The most read_file reads: files read whole are configs, migrations,
 // scenarios and request bodies, never data.
 inline constexpr std::uint64_t k_max_read_bytes = 256ULL << 20;
 
-// Reads a whole regular file of at most k_max_read_bytes; throws
-// Error(usage) naming `field` when it cannot be read, is not a regular
-// file (a FIFO, /dev/zero) or is larger.
-std::string read_file(const std::filesystem::path& path, std::string_view field);
+// Reads a whole file (or pipe) of at most k_max_read_bytes; throws
+// Error(usage) naming `field` when it cannot be read, is a directory or is
+// larger (/dev/zero).
+std::string read_file(const std::filesystem::path& path,
+                      std::string_view field,
+                      std::uint64_t max_bytes = k_max_read_bytes);
 
 // Reads a password file (Docker/Kubernetes secrets): one trailing newline is
 // dropped, and the password is registered for redaction before it is returned.

@@ -248,6 +248,27 @@ run "$GOLFOPS" load "https://localhost:$EXPIRED_TLS_PORT/" --insecure -n 20 -c 2
 expect_status 0
 expect_json '.statuses["200"] == 20'
 
+test_case "threads share one schedule; interim 1xx answers are not the answer; the end waits at most --timeout"
+start_delay_server extras --delay-ms 1
+run "$GOLFOPS" load "http://127.0.0.1:$DELAY_PORT/" -t 3 -c 6 --rate 100/s -d 2s -o json
+expect_status 0
+expect_json '.threads == 3 and .requests >= 198 and .requests <= 201 and .rate == 100'
+run "$GOLFOPS" load "http://127.0.0.1:$DELAY_PORT/early" -n 200 -c 4 -o json
+expect_status 0
+expect_json '.statuses == {"200": 200} and .requests == 200'
+# The server stalls from 1.5 s on for longer than the run: what is in
+# flight and what waits for a connection both end as timeouts, counted
+# from when they were due, and the run ends about --timeout after its end.
+start_delay_server stall_end --delay-ms 1 --stall-after-ms 1500 --stall-ms 60000
+started=$SECONDS
+run "$GOLFOPS" load "http://127.0.0.1:$DELAY_PORT/" -c 5 --rate 100/s -d 2s --timeout 1s -o json
+expect_status 0
+cp "$RUN_OUT" stall-end.json
+# The 50 requests due from 1.5 s on all time out: sent or not.
+expect_json '.errors.timeout >= 45 and .errors.timeout == .requests - .statuses["200"] and .requests >= 198'
+counts_add_up stall-end.json
+((SECONDS - started < 30)) || fail "the run did not end after its timeout"
+
 test_case "--no-keepalive opens a connection per request; an open-model ramp starts at 0"
 run "$GOLFOPS" load "$nginx_url" --no-keepalive -n 300 -c 5 -o json
 expect_status 0
@@ -278,6 +299,10 @@ sleep 1
 signal_and_wait INT "$pid" 130
 jq -e '.interrupted == true and .requests > 0' partial.json >/dev/null || fail "no partial result: $(head -c 300 partial.json)"
 counts_add_up partial.json
+# Merged later, a partial run is judged like any other, not "interrupted" again.
+run "$GOLFOPS" load merge partial.json --threshold 'requests>0'
+expect_status 0
+expect_stdout "interrupted: these are the figures up to Ctrl-C"
 
 test_case "a generator that falls behind its schedule says its run is invalid, and why"
 # Stopped for 400 ms, golfops sends the requests due meanwhile late: it is
@@ -320,5 +345,37 @@ if grep -q secretpw "$RUN_ERR"; then fail "the password was echoed"; fi
 run "$GOLFOPS" load "$nginx_url" -n 10 -H "Authorization: Bearer sekrit-token-123" --threshold 'p50<1us'
 expect_status 1
 if grep -q "sekrit-token-123" "$RUN_OUT" "$RUN_ERR"; then fail "the header secret appeared in output"; fi
+run "$GOLFOPS" load "$nginx_url" -n 10 -H "Authorization Bearer sekrit-token-456"
+expect_status 2
+expect_stderr "--header: 'Authorization…' is not 'Name: value'"
+if grep -q "sekrit-token-456" "$RUN_ERR"; then fail "a refused header's value was echoed"; fi
+run "$GOLFOPS" load "$nginx_url?api_key=query-secret-789" -n 10 -o json --html query.html
+expect_status 0
+if grep -q "query-secret-789" "$RUN_OUT" "$RUN_ERR" query.html; then fail "the query token appeared in the result"; fi
+# Longer than a day, or no time at all: refused before anything is sent.
+run "$GOLFOPS" load "$nginx_url" --rate 1/s -n 1000000
+expect_status 2
+expect_stderr "would run for 277.8 h"
+run "$GOLFOPS" load "$nginx_url" --rate 10/s --ramp 25h
+expect_status 2
+expect_stderr "longer than 24h"
+printf '[[request]]\nurl = "%s"\n[request.headers]\n"X-A\\r\\nX-Evil" = "1"\n' "$nginx_url" >inject.toml
+run "$GOLFOPS" load --scenario inject.toml -n 1
+expect_status 2
+expect_stderr "is not a token"
+# A crafted result file: refused with one line, whatever its shape.
+/usr/bin/python3 -c 'import sys; sys.stdout.write("{\"format\":\"golfops-load/1\",\"requests\":" + "[" * 100000 + "]" * 100000 + "}")' >deep.json
+run "$GOLFOPS" load merge deep.json
+expect_status 2
+expect_stderr "deep.json: requests: a JSON array is not a count"
+expect_stderr_lines 1
+jq -c '.seconds = 1e300' part-a.json >huge.json
+run "$GOLFOPS" load merge huge.json
+expect_status 2
+expect_stderr "huge.json: seconds:"
+jq -c '.timeline[0].histogram.buckets[0][0] = 4294967301' part-a.json >index.json
+run "$GOLFOPS" load merge index.json
+expect_status 2
+expect_stderr "index.json: timeline[0].histogram: bucket"
 
 finish

@@ -2,6 +2,7 @@
 #include "commands/command.hpp"
 #include "core/checks/check.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "core/output/textfile.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
@@ -41,13 +42,7 @@ struct Flags {
 // The metrics file's directory must exist: a typo is a usage error before
 // anything runs, not a lost file after a backup.
 std::filesystem::path require_metrics_file(const std::string& path) {
-  auto directory = std::filesystem::path(path).parent_path();
-  std::error_code error;
-  if (path.empty() || path.ends_with('/') ||
-      (!directory.empty() && !std::filesystem::is_directory(directory, error))) {
-    core::throw_usage(
-        fmt::format("--metrics-file: '{}' is not a file in an existing directory", path));
-  }
+  core::require_file_place(path, "--metrics-file");
   return path;
 }
 

@@ -2,6 +2,8 @@
 #include "commands/health/health.hpp"
 #include "core/cancel.hpp"
 #include "core/checks/check.hpp"
+#include "core/fs.hpp"
+#include "core/http/client.hpp"
 #include "core/output/textfile.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
@@ -77,15 +79,7 @@ HealthOptions options_for(const Flags& flags) {
     options.method = flags.method;
   }
   for (const auto& header : flags.headers) {
-    auto colon = header.find(':');
-    if (colon == std::string::npos || colon == 0) {
-      core::throw_usage(fmt::format("--header: '{}' is not 'Name: value'", core::redact(header)));
-    }
-    auto value = header.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    auto name = header.substr(0, colon);
-    core::register_secret(core::header_secret(name, value));
-    options.headers.emplace_back(name, value);
+    options.headers.push_back(core::http::parse_header(header, "--header"));
   }
   options.body = flags.body;
   if (!flags.expect_status.empty()) {
@@ -168,12 +162,7 @@ void register_health(CLI::App& app, commands::Selected& selected) {
     auto options = options_for(*flags);
     auto interval = interval_from(flags->interval);
     if (!flags->metrics_file.empty()) {
-      auto directory = std::filesystem::path(flags->metrics_file).parent_path();
-      std::error_code error;
-      if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
-        core::throw_usage(fmt::format(
-            "--metrics-file: '{}': no directory '{}'", flags->metrics_file, directory.string()));
-      }
+      core::require_file_place(flags->metrics_file, "--metrics-file");
     }
     selected.formats = {std::string(k_health_json), std::string(k_prometheus)};
     selected.run = [options, interval, flags](commands::Invocation& invocation) {

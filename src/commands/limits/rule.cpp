@@ -1,5 +1,6 @@
 #include "commands/limits/rule.hpp"
 
+#include "core/config/toml_document.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
@@ -313,16 +314,7 @@ std::vector<std::string> differences(const Rule& before, const Rule& after) {
 }
 
 std::vector<Rule> parse_rule_file(std::string_view document_text, std::string_view source) {
-  toml::table document;
-  try {
-    document = toml::parse(document_text, source);
-  } catch (const toml::parse_error& error) {
-    core::throw_usage(fmt::format("{}:{}:{}: invalid TOML: {}",
-                                  source,
-                                  error.source().begin.line,
-                                  error.source().begin.column,
-                                  error.description()));
-  }
+  auto document = core::config::parse_toml(document_text, source, source);
   for (const auto& [key, value] : document) {
     if (key.str() != "rule") {
       core::throw_usage(fmt::format(

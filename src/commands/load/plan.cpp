@@ -1,6 +1,7 @@
 #include "commands/load/load.hpp"
 #include "commands/load/scenario.hpp"
 #include "core/error.hpp"
+#include "core/redact.hpp"
 
 #include <fmt/format.h>
 #include <thread>
@@ -16,11 +17,13 @@ core::load::Plan plan_for(const LoadOptions& options, std::string user_agent) {
     plan.requests = options.scenario_requests.requests;
   } else {
     auto [origin, target] = core::load::split_url(options.url, "URL");
-    plan.display = options.url;
+    // Reports get shared: a token in the query stays out of them.
+    plan.display = core::redact_url(options.url);
     plan.origin = origin;
     auto request = options.request;
     request.target = target;
-    request.name = fmt::format("{} {}", request.method, target);
+    request.name =
+        fmt::format("{} {}", request.method, core::load::split_url(plan.display, "URL").second);
     plan.requests.push_back(std::move(request));
   }
   plan.origin.ca_file = options.ca_file;

@@ -3,6 +3,7 @@
 #include "commands/load/scenario.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/http/client.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
@@ -103,6 +104,16 @@ double parse_rate(std::string_view text, std::string_view field) {
   return rate;
 }
 
+// One --ramp stage's length: at most a day, so it converts to nanoseconds.
+std::chrono::nanoseconds stage_length(std::string_view text) {
+  auto length = core::parse_duration(text, "--ramp");
+  if (length > std::chrono::hours(24)) {
+    core::throw_usage(
+        fmt::format("--ramp: stage '{}' is longer than 24h, the most one run takes", text));
+  }
+  return length;
+}
+
 // --ramp 30s (from 0 to --rate over 30s, then hold), or stages
 // '30s:500/s,60s:500/s,10s:0' each moving linearly from the last.
 std::vector<core::load::Stage> parse_ramp(const std::string& text, std::optional<double> rate) {
@@ -114,7 +125,7 @@ std::vector<core::load::Stage> parse_ramp(const std::string& text, std::optional
                       "'30s:500/s,60s:500/s')",
                       text));
     }
-    stages.push_back({std::chrono::nanoseconds(core::parse_duration(text, "--ramp")), *rate});
+    stages.push_back({stage_length(text), *rate});
     return stages;
   }
   for (const auto& part : core::split(text, ',')) {
@@ -123,7 +134,7 @@ std::vector<core::load::Stage> parse_ramp(const std::string& text, std::optional
       core::throw_usage(fmt::format(
           "--ramp: stage '{}' is not DURATION:RATE (e.g. '30s:500/s,60s:500/s')", part));
     }
-    auto duration = core::parse_duration(part.substr(0, colon), "--ramp");
+    auto duration = stage_length(part.substr(0, colon));
     auto target =
         part.substr(colon + 1) == "0" ? 0.0 : parse_rate(part.substr(colon + 1), "--ramp");
     stages.push_back({std::chrono::nanoseconds(duration), target});
@@ -162,6 +173,9 @@ LoadOptions options_for(const Flags& flags) {
   url_only(!flags.expect_status.empty(), "--expect-status");
   if (!flags.url.empty()) {
     core::load::split_url(flags.url, "URL"); // refused now, before anything runs
+    for (const auto& secret : core::url_secrets(flags.url)) {
+      core::register_secret(secret);
+    }
   }
   if (!flags.scenario.empty()) {
     options.scenario_requests = read_scenario(flags.scenario);
@@ -175,15 +189,7 @@ LoadOptions options_for(const Flags& flags) {
     options.request.method = method;
   }
   for (const auto& header : flags.headers) {
-    auto colon = header.find(':');
-    if (colon == std::string::npos || colon == 0 || !core::printable(header)) {
-      core::throw_usage(fmt::format("--header: '{}' is not 'Name: value'", core::redact(header)));
-    }
-    auto name = header.substr(0, colon);
-    auto value = header.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    core::register_secret(core::header_secret(name, value));
-    options.request.headers.emplace_back(name, value);
+    options.request.headers.push_back(core::http::parse_header(header, "--header"));
   }
   if (!flags.body.empty() && !flags.body_file.empty()) {
     core::throw_usage("--body and --body-file both given (give one)");
@@ -228,13 +234,34 @@ LoadOptions options_for(const Flags& flags) {
     for (const auto& stage : options.ramp) {
       ramped += stage.duration;
     }
+    auto ramped_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ramped);
+    bool stages = flags.ramp.find(':') != std::string::npos;
     if (flags.duration.empty() && flags.requests.empty()) {
-      options.duration = std::chrono::duration_cast<std::chrono::milliseconds>(ramped);
+      // --ramp 30s: up, then hold as long as a run lasts by default;
+      // stages: exactly the stages, as k6 runs them.
+      options.duration = stages ? ramped_ms : ramped_ms + options.duration;
     } else if (!flags.duration.empty() && std::chrono::nanoseconds(options.duration) < ramped) {
+      core::throw_usage(fmt::format("--duration: '{}' is shorter than the --ramp stages ({})",
+                                    flags.duration,
+                                    core::format_duration(ramped_ms)));
+    }
+  }
+  if (options.rate) {
+    // The open model's whole length, bounded like -d: ramp and hold, or
+    // as long as -n takes at the rate.
+    double seconds = static_cast<double>(options.duration.count()) / 1000;
+    if (flags.duration.empty() && options.count > 0) {
+      double ramped = 0;
+      for (const auto& stage : options.ramp) {
+        ramped += std::chrono::duration<double>(stage.duration).count();
+      }
+      seconds = ramped + static_cast<double>(options.count) / *options.rate;
+    }
+    if (seconds <= 0 || seconds > 24 * 3600) {
       core::throw_usage(fmt::format(
-          "--duration: '{}' is shorter than the --ramp stages ({})",
-          flags.duration,
-          core::format_duration(std::chrono::duration_cast<core::Milliseconds>(ramped))));
+          "--rate: {} would run {} (expected more than 0 and at most 24h; set -d, -n or --ramp)",
+          flags.rate.empty() ? flags.ramp : flags.rate,
+          seconds <= 0 ? "for no time" : fmt::format("for {:.1f} h", seconds / 3600)));
     }
   }
   options.keepalive = !flags.no_keepalive;
@@ -282,7 +309,10 @@ LoadOptions options_for(const Flags& flags) {
       options.find_max.max_rate = parse_rate(flags.max_rate, "--max-rate");
     }
     if (options.find_max.max_rate < options.find_max.start_rate) {
-      core::throw_usage(fmt::format("--max-rate: '{}' is below --start-rate", flags.max_rate));
+      core::throw_usage(fmt::format("--max-rate: {:.0f}/s{} is below --start-rate {:.0f}/s",
+                                    options.find_max.max_rate,
+                                    flags.max_rate.empty() ? " (the default)" : "",
+                                    options.find_max.start_rate));
     }
     if (!flags.step.empty()) {
       options.find_max.step = positive_duration(flags.step, "--step");
@@ -297,25 +327,21 @@ LoadOptions options_for(const Flags& flags) {
     }
   }
   if (!flags.html.empty()) {
-    auto directory = std::filesystem::path(flags.html).parent_path();
-    std::error_code error;
-    if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
-      core::throw_usage(
-          fmt::format("--html: '{}': no directory '{}'", flags.html, directory.string()));
-    }
+    core::require_file_place(flags.html, "--html");
   }
   return options;
 }
 
 // Exit 1 when a threshold failed, 130 when interrupted (the partial
 // result is still shown).
-commands::Outcome outcome_of(const LoadReport& report, const std::filesystem::path& html) {
+commands::Outcome
+outcome_of(const LoadReport& report, const std::filesystem::path& html, bool live = true) {
   commands::Outcome outcome{render(report)};
   if (!html.empty()) {
     core::atomic_write(html, html_report(report), 0644);
     outcome.report.notes.push_back(fmt::format("report: {}", html.string()));
   }
-  if (report.result.interrupted) {
+  if (live && report.result.interrupted) {
     outcome.exit_code = core::ExitCode::interrupted;
     return outcome;
   }
@@ -433,15 +459,13 @@ void register_load(CLI::App& app, commands::Selected& selected) {
       thresholds.push_back(core::load::parse_threshold(threshold, "--threshold"));
     }
     std::filesystem::path html = flags->html;
-    if (!html.empty() && !html.parent_path().empty() &&
-        !std::filesystem::is_directory(html.parent_path())) {
-      core::throw_usage(fmt::format(
-          "--html: '{}': no directory '{}'", html.string(), html.parent_path().string()));
+    if (!html.empty()) {
+      core::require_file_place(html, "--html");
     }
     auto files = flags->merge_files;
     selected.needs_config = false;
     selected.run = [files, thresholds, html](commands::Invocation&) {
-      return outcome_of(run_merge(files, thresholds), html);
+      return outcome_of(run_merge(files, thresholds), html, false);
     };
   });
 }

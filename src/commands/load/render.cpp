@@ -121,6 +121,7 @@ core::output::Report render(const LoadReport& report) {
   const auto& result = report.result;
   core::output::Report out;
   out.json = core::load::to_json(result);
+  out.compact_json = true;
   out.json["thresholds"] = verdicts_json(report.verdicts);
   out.json["passed"] = report.passed();
 
@@ -172,9 +173,10 @@ core::output::Report render(const LoadReport& report) {
         format_latency(static_cast<double>(result.max_queue_ns))));
   }
   if (result.unsent > 0) {
-    out.notes.push_back(
-        fmt::format("{} requests due before the end were never sent: every connection stayed busy",
-                    result.unsent));
+    out.notes.push_back(fmt::format(
+        "{} requests waited longer than --timeout for a free connection: counted as timeouts, "
+        "never sent (more -c, or the server cannot take this rate)",
+        result.unsent));
   }
   for (const auto& warning : result.warnings) {
     out.notes.push_back("note: " + warning);
@@ -184,10 +186,12 @@ core::output::Report render(const LoadReport& report) {
   }
   if (!result.invalid.empty() && !report.passed()) {
     out.notes.push_back("a threshold failed on an invalid run: the failure may be golfops', not "
-                        "the server's (a pass still holds: golfops only makes figures worse)");
+                        "the server's");
   }
   if (result.interrupted) {
-    out.notes.push_back("interrupted: these are the figures up to Ctrl-C");
+    out.notes.push_back(result.sources > 1
+                            ? "interrupted: at least one merged run was stopped by Ctrl-C"
+                            : "interrupted: these are the figures up to Ctrl-C");
   }
   return out;
 }
@@ -245,7 +249,7 @@ core::output::Report render(const FindMaxReport& report) {
                     fmt::join(slo_text, ", "),
                     format_latency(nanoseconds(best->result.total.latency.percentile(0.99))),
                     share(best->result.total.errors_total(), best->result.total.requests)));
-  } else if (!report.steps.empty()) {
+  } else if (!report.steps.empty() && !report.generator_limit) {
     out.notes.push_back(fmt::format("no rate held: {:.0f}/s already broke the SLO ({})",
                                     report.steps.front().rate,
                                     report.steps.front().why));

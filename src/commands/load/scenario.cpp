@@ -1,7 +1,9 @@
 #include "commands/load/scenario.hpp"
 
+#include "core/config/toml_document.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/http/client.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
@@ -48,11 +50,11 @@ core::load::Headers headers_of(const toml::node* node, std::string_view where) {
                                   where));
   }
   for (const auto& [name, value] : *table) {
+    core::http::require_header_name(name.str(), where);
     auto text = value.value<std::string>();
-    if (!text || !core::printable(*text) || name.str().empty() ||
-        name.str().find_first_of(": \t") != std::string_view::npos) {
+    if (!text || !core::printable(*text)) {
       core::throw_usage(
-          fmt::format("{}: header '{}' must be a name with a text value", where, name.str()));
+          fmt::format("{}: header '{}' must have a text value on one line", where, name.str()));
     }
     core::register_secret(core::header_secret(name.str(), *text));
     headers.emplace_back(std::string(name.str()), *text);
@@ -78,16 +80,7 @@ Scenario read_scenario(const std::filesystem::path& file) {
   // Messages name the flag, then the place: "--scenario: launch.toml:12: request 2: ...".
   auto source = fmt::format("--scenario: {}", file.string());
   auto text = core::read_file(file, "--scenario");
-  toml::table document;
-  try {
-    document = toml::parse(text, file.string());
-  } catch (const toml::parse_error& error) {
-    core::throw_usage(fmt::format("{}:{}:{}: invalid TOML: {}",
-                                  source,
-                                  error.source().begin.line,
-                                  error.source().begin.column,
-                                  error.description()));
-  }
+  auto document = core::config::parse_toml(text, file.string(), source);
   refuse_unknown(document, k_top_keys, source);
   auto base_url = document["base_url"].value<std::string>();
   auto shared_headers = headers_of(document.get("headers"), source);
@@ -161,7 +154,11 @@ Scenario read_scenario(const std::filesystem::path& file) {
     origin_text = this_origin;
     scenario.origin = origin;
     request.target = target;
-    request.name = text_of("name").value_or(fmt::format("{} {}", request.method, target));
+    for (const auto& secret : core::url_secrets(*url)) {
+      core::register_secret(secret);
+    }
+    request.name = text_of("name").value_or(fmt::format(
+        "{} {}", request.method, core::load::split_url(core::redact_url(*url), "url").second));
     if (!names.insert(request.name).second) {
       core::throw_usage(fmt::format(
           "{}: name '{}' is used twice (names key the per-request results)", where, request.name));

@@ -1,6 +1,7 @@
 #include "core/config/config.hpp"
 
 #include "core/config/schema.hpp"
+#include "core/config/toml_document.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/pg/conninfo.hpp"
@@ -504,16 +505,8 @@ Config load(const LoadOptions& options) {
   config.m_file = discover(options);
   FileReader reader(config.m_values, config.m_entries, config.m_problems, options.environment);
   if (config.m_file) {
-    toml::table document;
-    try {
-      document = toml::parse_file(config.m_file->string());
-    } catch (const toml::parse_error& error) {
-      throw_usage(fmt::format("{}:{}:{}: invalid TOML: {}",
-                              config.m_file->string(),
-                              error.source().begin.line,
-                              error.source().begin.column,
-                              error.description()));
-    }
+    auto path = config.m_file->string();
+    auto document = parse_toml(read_file(path, "config file"), path, path);
     std::vector<std::string> profiles;
     const toml::table* selected = nullptr;
     for (const auto& [name, node] : document) {

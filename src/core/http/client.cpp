@@ -177,6 +177,48 @@ std::optional<std::string> Response::header(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+bool is_token(std::string_view text) {
+  constexpr std::string_view k_symbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           k_symbols.find(c) != std::string_view::npos;
+  });
+}
+
+} // namespace
+
+void require_header_name(std::string_view name, std::string_view field) {
+  if (!is_token(name)) {
+    throw_usage(fmt::format("{}: header name '{}' is not a token (letters, digits and "
+                            "!#$%&'*+-.^_`|~; no spaces, colons or line breaks)",
+                            field,
+                            printable(name) && name.size() <= 60 ? name : "(not shown)"));
+  }
+}
+
+std::pair<std::string, std::string> parse_header(std::string_view text, std::string_view field) {
+  auto colon = text.find(':');
+  auto name = text.substr(0, colon);
+  if (colon == std::string_view::npos || !is_token(name)) {
+    // Only what looks like a name is shown: the rest may be a credential.
+    auto shown = text.substr(0, std::min(text.find_first_of(": \t"), std::size_t{60}));
+    throw_usage(fmt::format("{}: '{}…' is not 'Name: value' (a header name is a token, then a "
+                            "colon; the value is not shown)",
+                            field,
+                            is_token(shown) ? shown : "(not shown)"));
+  }
+  auto value = text.substr(colon + 1);
+  value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
+  if (!printable(value)) {
+    throw_usage(fmt::format(
+        "{}: the value of header '{}' has a control character or line break", field, name));
+  }
+  register_secret(header_secret(name, value));
+  return {std::string(name), std::string(value)};
+}
+
 void require_http_url(std::string_view url, std::string_view field) {
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
   auto text = std::string(url);

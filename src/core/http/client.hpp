@@ -42,6 +42,15 @@ struct Response {
   std::optional<std::string> header(std::string_view name) const;
 };
 
+// A header from the command line ("Name: value"), its credential
+// registered for redaction. The name must be an RFC 9110 token and the value
+// one printable line; a refusal names `field` but never shows the value.
+std::pair<std::string, std::string> parse_header(std::string_view text, std::string_view field);
+
+// Throws Error(usage) naming `field` unless `name` is an RFC 9110 token
+// (what a header name may be: no spaces, colons or line breaks).
+void require_header_name(std::string_view name, std::string_view field);
+
 // Throws Error(usage) naming `field` unless `url` is an http:// or https:// URL
 // libcurl can parse.
 void require_http_url(std::string_view url, std::string_view field);

@@ -5,6 +5,7 @@
 #include "core/load/worker.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <fmt/format.h>
 #include <latch>
 #include <mutex>
@@ -105,6 +106,7 @@ Result run(const Plan& plan, const std::function<void(const Progress&)>& progres
   shared.tls = tls_context(plan);
 
   auto threads = static_cast<std::size_t>(std::clamp(plan.threads, 1, plan.connections));
+  shared.threads = static_cast<int>(threads); // workers stride the schedule by it
   std::vector<Live> live(threads);
   std::vector<std::unique_ptr<Worker>> workers;
   for (std::size_t index = 0; index < threads; ++index) {
@@ -119,27 +121,31 @@ Result run(const Plan& plan, const std::function<void(const Progress&)>& progres
   std::latch go(1);
   std::mutex failure_lock;
   std::exception_ptr failure;
+  std::atomic<bool> failed{false};
   std::vector<std::thread> running;
   auto connect_deadline = Clock::now() + plan.connect_timeout;
   for (std::size_t index = 0; index < threads; ++index) {
     running.emplace_back([&, index] {
       auto& worker = *workers[index];
+      auto record = [&] {
+        std::lock_guard guard(failure_lock);
+        failure = failure ? failure : std::current_exception();
+        failed = true;
+        shared.stop = true;
+      };
       try {
         worker.connect(connect_deadline);
       } catch (...) {
-        std::lock_guard guard(failure_lock);
-        failure = failure ? failure : std::current_exception();
+        record();
       }
       connected.count_down();
       go.wait();
       try {
-        if (!failure) {
+        if (!failed) {
           worker.run();
         }
       } catch (...) {
-        std::lock_guard guard(failure_lock);
-        failure = failure ? failure : std::current_exception();
-        shared.stop = true;
+        record();
       }
       live[index].finished = true;
     });
@@ -189,12 +195,7 @@ Result run(const Plan& plan, const std::function<void(const Progress&)>& progres
   result.connections = plan.connections;
   result.threads = static_cast<int>(threads);
   if (plan.schedule) {
-    double highest = 0;
-    auto length = plan.schedule->duration();
-    for (auto at = std::chrono::nanoseconds(0); at < length; at += std::chrono::milliseconds(100)) {
-      highest = std::max(highest, plan.schedule->rate_at(at));
-    }
-    result.rate = highest;
+    result.rate = plan.schedule->peak_rate();
   }
   result.start_unix_ms = shared.start_unix_ms;
   result.interrupted = interrupted;

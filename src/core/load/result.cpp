@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
+#include <cmath>
 #include <fmt/format.h>
 
 namespace golfops::core::load {
@@ -60,36 +62,75 @@ nlohmann::json tally_json(const Tally& tally) {
           {"histogram", histogram_json(StoredHistogram::of(tally.latency))}};
 }
 
-// Reading a result file: every failure names the file and the field.
+// Reading a result file: every failure names the file and the field's
+// path in it ("timeline[3].histogram: ..."), and shows at most a short
+// scalar of what was there: a crafted file cannot make golfops print (or
+// recurse through) a huge value.
+std::string shown(const nlohmann::json& value) {
+  if (value.is_structured()) {
+    return fmt::format("a JSON {}", value.type_name());
+  }
+  auto text = value.dump();
+  return text.size() > 40 ? fmt::format("'{}...'", text.substr(0, 40)) : fmt::format("'{}'", text);
+}
+
 class Reader {
 public:
-  explicit Reader(std::string_view source) : m_source(source) {}
+  explicit Reader(std::string_view source, std::string prefix = "")
+      : m_source(source), m_prefix(std::move(prefix)) {}
+
+  // A reader for a part of the file: its fields are named under `name`.
+  Reader within(std::string_view name) const {
+    return Reader(m_source, fmt::format("{}{}.", m_prefix, name));
+  }
 
   [[noreturn]] void refuse(std::string_view field, std::string_view problem) const {
-    throw_usage(fmt::format("{}: {}: {}", m_source, field, problem));
+    throw_usage(fmt::format("{}: {}{}: {}", m_source, m_prefix, field, problem));
   }
 
   const nlohmann::json& at(const nlohmann::json& json, std::string_view field) const {
+    if (!json.is_object()) {
+      refuse(field, "missing (not a result file written by golfops load -o json)");
+    }
     auto found = json.find(std::string(field));
-    if (!json.is_object() || found == json.end()) {
+    if (found == json.end()) {
       refuse(field, "missing (not a result file written by golfops load -o json)");
     }
     return *found;
+  }
+
+  const nlohmann::json& list(const nlohmann::json& json, std::string_view field) const {
+    const auto& value = at(json, field);
+    if (!value.is_array()) {
+      refuse(field, fmt::format("{} is not a list", shown(value)));
+    }
+    return value;
   }
 
   std::uint64_t count(const nlohmann::json& json, std::string_view field) const {
     const auto& value = at(json, field);
     if (!value.is_number_unsigned() &&
         !(value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
-      refuse(field, fmt::format("'{}' is not a count", value.dump()));
+      refuse(field, fmt::format("{} is not a count", shown(value)));
     }
     return value.get<std::uint64_t>();
   }
 
-  double number(const nlohmann::json& json, std::string_view field) const {
+  // A count that fits a signed 64-bit value (times, in whatever unit).
+  std::int64_t whole(const nlohmann::json& json, std::string_view field) const {
+    auto value = count(json, field);
+    if (value > static_cast<std::uint64_t>(INT64_MAX)) {
+      refuse(field, fmt::format("{} is out of range", value));
+    }
+    return static_cast<std::int64_t>(value);
+  }
+
+  // A finite number from 0 to `most`.
+  double number(const nlohmann::json& json, std::string_view field, double most) const {
     const auto& value = at(json, field);
-    if (!value.is_number()) {
-      refuse(field, fmt::format("'{}' is not a number", value.dump()));
+    if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0 ||
+        value.get<double>() > most) {
+      refuse(field, fmt::format("{} is not a number from 0 to {:g}", shown(value), most));
     }
     return value.get<double>();
   }
@@ -97,28 +138,36 @@ public:
   std::string text(const nlohmann::json& json, std::string_view field) const {
     const auto& value = at(json, field);
     if (!value.is_string()) {
-      refuse(field, fmt::format("'{}' is not a string", value.dump()));
+      refuse(field, fmt::format("{} is not a string", shown(value)));
     }
     return value.get<std::string>();
   }
 
+  std::vector<std::string> texts(const nlohmann::json& json, std::string_view field) const {
+    std::vector<std::string> values;
+    for (const auto& value : list(json, field)) {
+      if (!value.is_string()) {
+        refuse(field, "not a list of strings");
+      }
+      values.push_back(value.get<std::string>());
+    }
+    return values;
+  }
+
   Histogram histogram(const nlohmann::json& json, std::string_view field) const {
     const auto& value = at(json, field);
-    if (text(value, "unit") != "ns" || count(value, "sub_bucket_bits") != 7) {
+    auto part = within(field);
+    if (part.text(value, "unit") != "ns" || part.count(value, "sub_bucket_bits") != 7) {
       refuse(field, "a histogram with other units or precision than this golfops writes");
     }
     StoredHistogram stored;
-    stored.sum = count(value, "sum");
-    stored.min = count(value, "min");
-    stored.max = count(value, "max");
-    const auto& buckets = at(value, "buckets");
-    if (!buckets.is_array()) {
-      refuse(field, "buckets is not a list");
-    }
-    for (const auto& bucket : buckets) {
+    stored.sum = part.count(value, "sum");
+    stored.min = part.count(value, "min");
+    stored.max = part.count(value, "max");
+    for (const auto& bucket : part.list(value, "buckets")) {
       if (!bucket.is_array() || bucket.size() != 2 || !bucket[0].is_number_unsigned() ||
-          !bucket[1].is_number_unsigned()) {
-        refuse(field, fmt::format("bucket '{}' is not [index, count]", bucket.dump()));
+          !bucket[1].is_number_unsigned() || bucket[0].get<std::uint64_t>() > UINT32_MAX) {
+        refuse(field, fmt::format("bucket {} is not [index, count]", shown(bucket)));
       }
       stored.buckets.emplace_back(bucket[0].get<std::uint32_t>(), bucket[1].get<std::uint64_t>());
     }
@@ -129,23 +178,27 @@ public:
     return histogram;
   }
 
-  Tally tally(const nlohmann::json& json, std::string_view where) const {
+  Tally tally(const nlohmann::json& json) const {
     Tally tally;
     tally.requests = count(json, "requests");
     tally.bytes = count(json, "bytes");
     tally.throttled = count(json, "throttled");
     const auto& statuses = at(json, "statuses");
+    if (!statuses.is_object()) {
+      refuse("statuses", fmt::format("{} is not an object", shown(statuses)));
+    }
     for (const auto& [status, value] : statuses.items()) {
       int code = 0;
       auto parsed = std::from_chars(status.data(), status.data() + status.size(), code);
       if (parsed.ec != std::errc() || code < 100 || code > 999 || !value.is_number_unsigned()) {
-        refuse(fmt::format("{}statuses.{}", where, status), "not a status code and a count");
+        refuse(fmt::format("statuses.{}", status.substr(0, 40)), "not a status code and a count");
       }
       tally.statuses[code] = value.get<std::uint64_t>();
     }
     const auto& errors = at(json, "errors");
+    auto error_part = within("errors");
     for (auto kind : k_kinds) {
-      tally.errors[static_cast<std::size_t>(kind)] = count(errors, to_string(kind));
+      tally.errors[static_cast<std::size_t>(kind)] = error_part.count(errors, to_string(kind));
     }
     tally.latency = histogram(json, "histogram");
     std::uint64_t answered = 0;
@@ -153,7 +206,7 @@ public:
       answered += seen;
     }
     if (answered + tally.transport_errors() != tally.requests) {
-      refuse(fmt::format("{}requests", where),
+      refuse("requests",
              fmt::format("{} is not the statuses ({}) plus transport errors ({})",
                          tally.requests,
                          answered,
@@ -164,6 +217,7 @@ public:
 
 private:
   std::string_view m_source;
+  std::string m_prefix;
 };
 
 } // namespace
@@ -387,65 +441,60 @@ Result from_json(const nlohmann::json& json, std::string_view source) {
     read.refuse("format",
                 fmt::format("expected \"{}\" (a file written by golfops load -o json)", k_format));
   }
+  // Bounds on what a real run writes: a day's run, a millennium of epoch.
+  constexpr double k_most_seconds = 1e9;
   Result result;
-  result.total = read.tally(json, "");
+  result.total = read.tally(json);
   result.target = read.text(json, "target");
   result.model = read.text(json, "model");
-  result.connections = static_cast<int>(read.count(json, "connections"));
-  result.threads = static_cast<int>(read.count(json, "threads"));
+  result.connections =
+      static_cast<int>(std::min<std::uint64_t>(read.count(json, "connections"), INT32_MAX));
+  result.threads =
+      static_cast<int>(std::min<std::uint64_t>(read.count(json, "threads"), INT32_MAX));
   if (!read.at(json, "rate").is_null()) {
-    result.rate = read.number(json, "rate");
+    result.rate = read.number(json, "rate", 1e12);
   }
-  result.sources = static_cast<int>(read.count(json, "sources"));
-  const auto& start = read.at(json, "start_unix_ms");
-  if (!start.is_number_integer()) {
-    read.refuse("start_unix_ms", "not a whole number");
+  result.sources =
+      static_cast<int>(std::min<std::uint64_t>(read.count(json, "sources"), INT32_MAX));
+  result.start_unix_ms = read.whole(json, "start_unix_ms");
+  if (result.start_unix_ms > 32503680000000) { // year 3000
+    read.refuse("start_unix_ms", fmt::format("{} is not a time golfops ran", result.start_unix_ms));
   }
-  result.start_unix_ms = start.get<std::int64_t>();
-  result.seconds = read.number(json, "seconds");
+  result.seconds = read.number(json, "seconds", k_most_seconds);
   const auto& retry_after = read.at(json, "retry_after");
-  result.retry_after.with_header = read.count(retry_after, "with_header");
-  result.retry_after.without_header = read.count(retry_after, "without_header");
-  result.retry_after.min_seconds =
-      static_cast<std::int64_t>(read.number(retry_after, "min_seconds"));
-  result.retry_after.max_seconds =
-      static_cast<std::int64_t>(read.number(retry_after, "max_seconds"));
-  for (const auto& entry : read.at(json, "by_request")) {
-    auto name = read.text(entry, "name");
-    result.by_request.emplace_back(name, read.tally(entry, fmt::format("by_request.{}.", name)));
+  auto retry = read.within("retry_after");
+  result.retry_after.with_header = retry.count(retry_after, "with_header");
+  result.retry_after.without_header = retry.count(retry_after, "without_header");
+  result.retry_after.min_seconds = retry.whole(retry_after, "min_seconds");
+  result.retry_after.max_seconds = retry.whole(retry_after, "max_seconds");
+  std::size_t index = 0;
+  for (const auto& entry : read.list(json, "by_request")) {
+    auto part = read.within(fmt::format("by_request[{}]", index++));
+    auto name = part.text(entry, "name");
+    result.by_request.emplace_back(name, part.tally(entry));
   }
-  for (const auto& entry : read.at(json, "timeline")) {
+  index = 0;
+  for (const auto& entry : read.list(json, "timeline")) {
+    auto part = read.within(fmt::format("timeline[{}]", index++));
     Second second;
-    const auto& unix_second = read.at(entry, "unix_second");
-    if (!unix_second.is_number_integer()) {
-      read.refuse("timeline.unix_second", "not a whole number");
-    }
-    second.unix_second = unix_second.get<std::int64_t>();
-    second.requests = read.count(entry, "requests");
-    second.errors = read.count(entry, "errors");
-    second.throttled = read.count(entry, "throttled");
-    second.bytes = read.count(entry, "bytes");
-    second.latency = StoredHistogram::of(read.histogram(entry, "histogram"));
+    second.unix_second = part.whole(entry, "unix_second");
+    second.requests = part.count(entry, "requests");
+    second.errors = part.count(entry, "errors");
+    second.throttled = part.count(entry, "throttled");
+    second.bytes = part.count(entry, "bytes");
+    second.latency = StoredHistogram::of(part.histogram(entry, "histogram"));
     result.timeline.push_back(std::move(second));
   }
   const auto& generator = read.at(json, "generator");
-  result.busiest_thread = read.number(generator, "busiest_thread");
-  result.send_lag = read.histogram(generator, "send_lag_histogram");
-  result.queued = read.count(generator, "queued");
-  result.max_queue_ns = static_cast<std::int64_t>(read.number(generator, "max_queue_ms") * 1e6);
-  result.unsent = read.count(generator, "unsent");
-  for (const auto& reason : read.at(json, "invalid_reasons")) {
-    if (!reason.is_string()) {
-      read.refuse("invalid_reasons", "not a list of strings");
-    }
-    result.invalid.push_back(reason.get<std::string>());
-  }
-  for (const auto& warning : read.at(json, "warnings")) {
-    if (!warning.is_string()) {
-      read.refuse("warnings", "not a list of strings");
-    }
-    result.warnings.push_back(warning.get<std::string>());
-  }
+  auto generator_part = read.within("generator");
+  result.busiest_thread = generator_part.number(generator, "busiest_thread", 1e3);
+  result.send_lag = generator_part.histogram(generator, "send_lag_histogram");
+  result.queued = generator_part.count(generator, "queued");
+  result.max_queue_ns = static_cast<std::int64_t>(
+      generator_part.number(generator, "max_queue_ms", k_most_seconds * 1e3) * 1e6);
+  result.unsent = generator_part.count(generator, "unsent");
+  result.invalid = read.texts(json, "invalid_reasons");
+  result.warnings = read.texts(json, "warnings");
   const auto& interrupted = read.at(json, "interrupted");
   if (!interrupted.is_boolean()) {
     read.refuse("interrupted", "not true or false");

@@ -1,5 +1,6 @@
 #include "core/load/schedule.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace golfops::core::load {
@@ -35,6 +36,14 @@ double Schedule::total() const {
   }
   const auto& last = m_segments.back();
   return last.before + (last.from_rate + last.to_rate) / 2 * last.length_s;
+}
+
+double Schedule::peak_rate() const {
+  double peak = 0;
+  for (const auto& segment : m_segments) {
+    peak = std::max({peak, segment.from_rate, segment.to_rate});
+  }
+  return peak;
 }
 
 double Schedule::rate_at(std::chrono::nanoseconds elapsed) const {

@@ -24,6 +24,8 @@ public:
   std::chrono::nanoseconds duration() const;
   // How many requests the whole schedule sends.
   double total() const;
+  // The highest rate the schedule reaches, requests/s.
+  double peak_rate() const;
   // The rate at `elapsed` since the start, requests/s.
   double rate_at(std::chrono::nanoseconds elapsed) const;
   // When request `index` (0, 1, 2 ... in order) is due, since the start;

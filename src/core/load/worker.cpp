@@ -66,7 +66,7 @@ std::optional<std::int64_t> retry_after_seconds(std::string_view value) {
   std::int64_t seconds = 0;
   auto parsed = std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (parsed.ec == std::errc() && parsed.ptr == value.data() + value.size()) {
-    return seconds;
+    return seconds >= 0 ? std::optional<std::int64_t>(seconds) : std::nullopt;
   }
   std::tm date{};
   auto text = std::string(value);
@@ -118,7 +118,13 @@ int on_headers_complete(http_parser* parser) {
 }
 
 int on_message_complete(http_parser* parser) {
-  of(parser).answered = true;
+  auto& connection = of(parser);
+  if (parser->status_code / 100 == 1 && parser->status_code != 101) {
+    // 100 Continue, 103 Early Hints: interim, the answer follows.
+    connection.retry_after.reset();
+    return 0;
+  }
+  connection.answered = true;
   http_parser_pause(parser, 1); // one answer per request: stop at its end
   return 0;
 }
@@ -265,16 +271,22 @@ void Worker::start_tls(Connection& connection) {
   handshake(connection);
 }
 
+// Connected (and through TLS): the request waiting for it goes out, or it
+// waits for one.
+void Worker::ready(Connection& connection) {
+  connection.state = State::idle;
+  if (connection.request != nullptr) {
+    connection.deadline = answer_deadline(connection);
+    send(connection);
+  } else {
+    want(connection, EPOLLIN);
+  }
+}
+
 void Worker::handshake(Connection& connection) {
   int result = SSL_connect(connection.tls);
   if (result == 1) {
-    connection.state = State::idle;
-    if (connection.request != nullptr) {
-      connection.deadline = Clock::now() + m_plan.timeout;
-      send(connection);
-    } else {
-      want(connection, EPOLLIN);
-    }
+    ready(connection);
     return;
   }
   int error = SSL_get_error(connection.tls, result);
@@ -301,8 +313,15 @@ void Worker::assign(Connection& connection,
     open(connection);
     return;
   }
-  connection.deadline = Clock::now() + m_plan.timeout;
+  connection.deadline = answer_deadline(connection);
   send(connection);
+}
+
+// --timeout counts from when the request was due: a user who arrived then
+// gives up then, however long the request waited for a connection.
+Clock::time_point Worker::answer_deadline(const Connection& connection) const {
+  return std::max(connection.intended + m_plan.timeout,
+                  Clock::now() + std::chrono::milliseconds(1));
 }
 
 void Worker::send(Connection& connection) {
@@ -353,6 +372,7 @@ void Worker::receive(Connection& connection) {
       if (count <= 0) {
         int error = SSL_get_error(connection.tls, static_cast<int>(count));
         if (error == SSL_ERROR_WANT_READ) {
+          want(connection, EPOLLIN);
           return;
         }
         if (error == SSL_ERROR_WANT_WRITE) {
@@ -495,9 +515,10 @@ void Worker::after_request(Connection& connection) {
     issue_closed(connection, now);
     return;
   }
+  // Back in the pool; the loop hands it the next due request (not from
+  // here: a connect that fails at once would recurse through dispatch).
   connection.idle_since = now;
   m_idle.push_back(&connection);
-  dispatch_due(now);
 }
 
 void Worker::issue_closed(Connection& connection, Clock::time_point now) {
@@ -532,20 +553,24 @@ void Worker::advance_schedule() {
 }
 
 void Worker::dispatch_due(Clock::time_point now) {
-  if (!m_next_due) {
+  if (m_shared.stop.load(std::memory_order_relaxed)) {
+    m_next_due.reset(); // interrupted: what was not sent is not counted
     return;
   }
-  if (now >= m_schedule_end || m_shared.stop.load(std::memory_order_relaxed)) {
-    // Requests due that never went out: every connection stayed busy.
-    double remaining = std::max(0.0, m_scheduled_total - m_next_index);
-    m_result.unsent += static_cast<std::uint64_t>(std::ceil(remaining / m_shared.threads));
-    m_next_due.reset();
-    return;
-  }
-  while (m_next_due && *m_next_due <= now && !m_idle.empty()) {
+  while (m_next_due && *m_next_due <= now) {
+    auto due = *m_next_due;
+    if (now - due >= m_plan.timeout) {
+      // Due so long ago that its user gave up (every connection stayed
+      // busy): a timeout, counted without being sent.
+      expire(due, now);
+      advance_schedule();
+      continue;
+    }
+    if (m_idle.empty()) {
+      return; // it waits for a connection; its latency counts from `due`
+    }
     auto& connection = *m_idle.back();
     m_idle.pop_back();
-    auto due = *m_next_due;
     // Time the generator took to send it once it could, and time it
     // waited for a free connection (the server's doing).
     auto ready = std::max(due, connection.idle_since);
@@ -557,9 +582,23 @@ void Worker::dispatch_due(Clock::time_point now) {
           std::chrono::duration_cast<std::chrono::nanoseconds>(connection.idle_since - due)
               .count());
     }
+    advance_schedule(); // first: assign may fail at once and come back here
     assign(connection, pick(), due);
-    advance_schedule();
   }
+}
+
+void Worker::expire(Clock::time_point due, Clock::time_point now) {
+  auto& tally = m_result.by_request[pick()];
+  ++tally.requests;
+  ++tally.errors[static_cast<std::size_t>(ErrorKind::timeout)];
+  ++m_result.unsent;
+  ++m_requests;
+  ++m_errors;
+  m_result.max_queue_ns = std::max<std::int64_t>(
+      m_result.max_queue_ns,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count());
+  count_second(now, std::nullopt, true, false, 0);
+  m_result.last_answer = now;
 }
 
 void Worker::on_event(Connection& connection, std::uint32_t events) {
@@ -574,14 +613,8 @@ void Worker::on_event(Connection& connection, std::uint32_t events) {
     }
     if (m_plan.origin.tls) {
       start_tls(connection);
-      return;
-    }
-    connection.state = State::idle;
-    if (connection.request != nullptr) {
-      connection.deadline = Clock::now() + m_plan.timeout;
-      send(connection);
     } else {
-      want(connection, EPOLLIN);
+      ready(connection);
     }
     return;
   }
@@ -613,8 +646,9 @@ void Worker::scan(Clock::time_point now) {
       continue;
     }
     if (connection.request != nullptr && now >= connection.deadline) {
-      fail(connection,
-           connection.state == State::connecting ? ErrorKind::connect : ErrorKind::timeout);
+      bool connecting =
+          connection.state == State::connecting || connection.state == State::handshaking;
+      fail(connection, connecting ? ErrorKind::connect : ErrorKind::timeout);
     }
   }
 }
@@ -630,9 +664,6 @@ Clock::time_point Worker::wake_time(Clock::time_point now) const {
   auto wake = m_next_scan;
   if (m_next_due && !m_idle.empty()) {
     wake = std::min(wake, std::max(now, *m_next_due));
-  }
-  if (m_plan.schedule && m_next_due) {
-    wake = std::min(wake, std::max(now, m_schedule_end));
   }
   return wake;
 }
@@ -661,8 +692,29 @@ void Worker::connect(Clock::time_point deadline) {
   for (auto& connection : m_connections) {
     if (connection->state != State::idle) {
       close(*connection); // its first request connects again
+    } else {
+      // Opened ahead, it may sit idle past the server's idle timeout: its
+      // first request gets the same one resend as a kept-alive one.
+      connection->reused = true;
     }
   }
+}
+
+// epoll_pwait2 waits to the nanosecond (the open model's send times);
+// kernels before 5.11, or seccomp profiles that predate it, refuse it, and
+// epoll_wait's milliseconds (rounded up, never early) stand in.
+int Worker::wait_for_events(epoll_event* events, int capacity, std::chrono::nanoseconds wait) {
+  if (m_precise_wait) {
+    timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000),
+                     static_cast<long>(wait.count() % 1'000'000'000)};
+    int ready = ::epoll_pwait2(m_epoll, events, capacity, &timeout, nullptr);
+    if (ready >= 0 || (errno != ENOSYS && errno != EPERM)) {
+      return ready;
+    }
+    m_precise_wait = false;
+  }
+  auto milliseconds = (wait.count() + 999'999) / 1'000'000;
+  return ::epoll_wait(m_epoll, events, capacity, static_cast<int>(milliseconds));
 }
 
 void Worker::run() {
@@ -675,10 +727,6 @@ void Worker::run() {
   m_next_scan = now + k_scan_interval;
   m_result.last_answer = m_shared.start;
   if (m_plan.schedule) {
-    m_scheduled_total = m_plan.count > 0 ? std::min<double>(static_cast<double>(m_plan.count),
-                                                            m_plan.schedule->total())
-                                         : m_plan.schedule->total();
-    m_schedule_end = m_shared.start + m_plan.schedule->duration();
     m_next_index = m_index - m_shared.threads;
     advance_schedule();
     for (auto& connection : m_connections) {
@@ -707,12 +755,9 @@ void Worker::run() {
       break;
     }
     auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(wake_time(now) - now);
-    timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000),
-                     static_cast<long>(wait.count() % 1'000'000'000)};
-    int ready =
-        ::epoll_pwait2(m_epoll, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+    int ready = wait_for_events(events.data(), static_cast<int>(events.size()), wait);
     if (ready < 0 && errno != EINTR) {
-      throw_failed(fmt::format("load: epoll_pwait2: {}", std::strerror(errno)));
+      throw_failed(fmt::format("load: epoll_wait: {}", std::strerror(errno)));
     }
     for (int index = 0; index < ready; ++index) {
       on_event(*static_cast<Connection*>(events[static_cast<std::size_t>(index)].data.ptr),

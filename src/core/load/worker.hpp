@@ -13,6 +13,7 @@
 #include <vector>
 
 struct ssl_ctx_st;
+struct epoll_event;
 
 namespace golfops::core::load {
 
@@ -54,8 +55,8 @@ struct ThreadResult {
   Histogram send_lag;
   std::uint64_t queued = 0;
   std::int64_t max_queue_ns = 0;
-  std::uint64_t unsent = 0;
-  double busy = 0; // CPU time / wall time
+  std::uint64_t unsent = 0; // open model: waited past --timeout for a connection
+  double busy = 0;          // CPU time / wall time
   Clock::time_point last_answer;
 };
 
@@ -82,6 +83,8 @@ private:
   void issue_closed(Connection& connection, Clock::time_point now);
   void dispatch_due(Clock::time_point now);
   void advance_schedule();
+  void expire(Clock::time_point due, Clock::time_point now);
+  Clock::time_point answer_deadline(const Connection& connection) const;
   void assign(Connection& connection,
               std::size_t request,
               Clock::time_point intended,
@@ -89,6 +92,7 @@ private:
   void open(Connection& connection);
   void start_tls(Connection& connection);
   void handshake(Connection& connection);
+  void ready(Connection& connection);
   void send(Connection& connection);
   void receive(Connection& connection);
   void consume(Connection& connection, const char* data, std::size_t size);
@@ -107,6 +111,8 @@ private:
                     std::uint64_t bytes);
   void flush_second();
   bool done() const;
+  int wait_for_events(epoll_event* events, int capacity, std::chrono::nanoseconds wait);
+  bool m_precise_wait = true;
   Clock::time_point wake_time(Clock::time_point now) const;
 
   Shared& m_shared;
@@ -131,8 +137,6 @@ private:
   // Open model: the next request this thread sends and when it is due.
   double m_next_index = 0;
   std::optional<Clock::time_point> m_next_due;
-  double m_scheduled_total = 0;
-  Clock::time_point m_schedule_end;
 
   Clock::time_point m_next_scan;
   std::uint64_t m_requests = 0;

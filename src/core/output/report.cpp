@@ -18,7 +18,7 @@ std::string render(const Report& report, std::string_view format, bool color) {
     return found->second;
   }
   if (format == k_json) {
-    return report.json.dump(2) + "\n";
+    return report.json.dump(report.compact_json ? -1 : 2) + "\n";
   }
   std::string out;
   for (std::size_t index = 0; index < report.tables.size(); ++index) {

@@ -27,6 +27,9 @@ struct Report {
   std::optional<std::string> text;
   // Renderings in the formats a family declared, by -o name.
   std::map<std::string, std::string, std::less<>> alternates = {};
+  // One line of JSON instead of indented: data files (a load result keeps a
+  // histogram per second; indented, a long run's file is ten times larger).
+  bool compact_json = false;
 };
 
 // Renders a report to the bytes written on stdout in `format` (table, json or

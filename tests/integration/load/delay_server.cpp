@@ -2,7 +2,8 @@
 // after its request arrived, and with --stall-after-ms A --stall-ms S every
 // answer due in [A, A+S) after the first request waits until A+S: a server
 // that stalls for S. /status/NNN answers NNN; /429 answers 429 with
-// Retry-After: 3. One thread per connection, so no answer waits for another.
+// Retry-After: 3; /early sends 103 Early Hints before its 200. One thread per
+// connection, so no answer waits for another.
 //
 // Usage: delay_server PORTFILE [--delay-ms D] [--stall-after-ms A --stall-ms S]
 // The kernel picks the port, written to PORTFILE once the server listens.
@@ -47,8 +48,12 @@ std::string answer(const std::string& request) {
     status = 429;
     extra = "Retry-After: 3\r\n";
   }
+  // /early: a 103 Early Hints first, as servers that preload do.
+  std::string interim =
+      path == "/early" ? "HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n" : "";
   std::string body = "{\"status\":" + std::to_string(status) + "}";
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + extra +
+  return interim + "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Type: application/json\r\n" + extra +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
