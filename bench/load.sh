@@ -38,28 +38,33 @@ pids+=($!)
 until curl -sf "http://127.0.0.1:$port/index.html" >/dev/null; do sleep 0.05; done
 url="http://127.0.0.1:$port/index.html"
 
-# Each prints "requests/s p50_ms p99_ms" for URL and CONNECTIONS.
+# Each prints "requests/s p50_ms p99_ms cpu_us" for URL and CONNECTIONS:
+# cpu_us is the generator's own CPU time (user + system) per request, what
+# it costs whichever side is the bottleneck.
+timed() { /usr/bin/time -f '%U %S' -o "$work/cpu" taskset -c 1 "$@"; }
+cpu_per_request() { awk -v n="$1" '{ printf "%.2f", ($1 + $2) * 1e6 / n }' "$work/cpu"; }
 to_ms() { # wrk's "1.27ms", "850.00us", "1.02s"
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 run_golfops() {
-  taskset -c 1 "$golfops" load "$1" -t 1 -c "$2" -d "${seconds}s" -o json |
-    jq -r '"\(.rps) \(.latency_ms.p50) \(.latency_ms.p99)"'
+  local out
+  out=$(timed "$golfops" load "$1" -t 1 -c "$2" -d "${seconds}s" -o json)
+  echo "$(jq -r '"\(.rps) \(.latency_ms.p50 * 1000 | round / 1000) \(.latency_ms.p99 * 1000 | round / 1000)"' <<<"$out") $(cpu_per_request "$(jq .requests <<<"$out")")"
 }
 run_wrk() {
   local out
-  out=$(taskset -c 1 wrk -t1 -c "$2" -d "${seconds}s" --latency "$1")
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+  out=$(timed wrk -t1 -c "$2" -d "${seconds}s" --latency "$1")
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")") $(cpu_per_request "$(awk '/requests in/ {print $1}' <<<"$out")")"
 }
 run_hey() {
   local out
-  out=$(taskset -c 1 hey -cpus 1 -c "$2" -z "${seconds}s" "$1")
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $3 * 1000}' <<<"$out") $(awk '$1 == "99%" {print $3 * 1000}' <<<"$out")"
+  out=$(timed hey -cpus 1 -c "$2" -z "${seconds}s" "$1")
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $3 * 1000}' <<<"$out") $(awk '$1 == "99%" {print $3 * 1000}' <<<"$out") $(cpu_per_request "$(awk '/responses$/ {n += $2} END {print n}' <<<"$out")")"
 }
 run_ab() {
   local out
-  out=$(taskset -c 1 ab -k -q -c "$2" -t "$seconds" -n 100000000 "$1" 2>/dev/null)
-  echo "$(awk '/Requests per second/ {print $4}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+  out=$(timed ab -k -q -c "$2" -t "$seconds" -n 100000000 "$1" 2>/dev/null)
+  echo "$(awk '/Requests per second/ {print $4}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out") $(cpu_per_request "$(awk '/Complete requests/ {print $3}' <<<"$out")")"
 }
 
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
@@ -68,24 +73,29 @@ machine_facts
 echo "golfops $("$golfops" version -o json | jq -r .version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), hey, $(ab -V | head -1 | cut -d, -f1)"
 echo "nginx on CPU 0 (1 worker), each generator on CPU 1 (1 thread), keep-alive, ${seconds}s, median of $rounds rounds"
 echo
-printf '%-12s %5s %12s %9s %9s %14s\n' tool conns requests/s p50_ms p99_ms vs_wrk
+printf '%-12s %5s %12s %9s %9s %8s %12s %12s\n' tool conns requests/s p50_ms p99_ms vs_wrk cpu_us/req cpu_vs_wrk
 for connections in 50 200; do
-  declare -A rps=() p50=() p99=()
+  declare -A rps=() p50=() p99=() cpu=()
   for round in $(seq "$rounds"); do
     for tool in golfops wrk hey ab; do
-      read -r r a b < <("run_$tool" "$url" "$connections")
+      read -r r a b c < <("run_$tool" "$url" "$connections")
       rps[$tool]+="$r "
       p50[$tool]+="$a "
       p99[$tool]+="$b "
+      cpu[$tool]+="$c "
     done
   done
   # shellcheck disable=SC2086
   wrk_rps=$(median ${rps[wrk]})
+  # shellcheck disable=SC2086
+  wrk_cpu=$(median ${cpu[wrk]})
   for tool in golfops wrk hey ab; do
     # shellcheck disable=SC2086
     r=$(median ${rps[$tool]})
     # shellcheck disable=SC2086
-    printf '%-12s %5s %12.0f %9s %9s %13.2fx\n' "$tool" "$connections" "$r" "$(median ${p50[$tool]})" "$(median ${p99[$tool]})" "$(echo "$r / $wrk_rps" | bc -l)"
+    c=$(median ${cpu[$tool]})
+    # shellcheck disable=SC2086
+    printf '%-12s %5s %12.0f %9s %9s %7.2fx %12s %11.2fx\n' "$tool" "$connections" "$r" "$(median ${p50[$tool]})" "$(median ${p99[$tool]})" "$(echo "$r / $wrk_rps" | bc -l)" "$c" "$(echo "$c / $wrk_cpu" | bc -l)"
   done
 done
 
@@ -97,6 +107,6 @@ until [[ -s "$work/delay.port" ]]; do sleep 0.05; done
 delay_url="http://127.0.0.1:$(cat "$work/delay.port")/"
 printf '%-12s %12s %9s %9s\n' tool requests/s p50_ms p99_ms
 for tool in golfops wrk hey ab; do
-  read -r r a b < <("run_$tool" "$delay_url" 50)
+  read -r r a b c < <("run_$tool" "$delay_url" 50) || { echo "$tool: no result"; continue; }
   printf '%-12s %12.0f %9s %9s\n' "$tool" "$r" "$a" "$b"
 done

@@ -13,7 +13,7 @@ build_packages=(
 test_packages=(locales postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl jq man-db python3
   fish zsh # the cli suite has each shell check its completion script
 )
-bench_packages=(hyperfine valgrind wrk hey apache2-utils alembic python3-psycopg2 sqitch libdbd-pg-perl)
+bench_packages=(hyperfine valgrind time wrk hey apache2-utils alembic python3-psycopg2 sqitch libdbd-pg-perl)
 
 all=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}")
 if [[ "${1:-}" == "--skip-bench" ]]; then

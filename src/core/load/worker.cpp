@@ -313,8 +313,27 @@ void Worker::assign(Connection& connection,
     open(connection);
     return;
   }
+  if (m_in_event_round && !m_plan.schedule) {
+    // Closed model: sent once this round of events is handled, all
+    // together, as wrk does; the server then reads them in one wake-up.
+    m_round_sends.push_back(&connection);
+    return;
+  }
   connection.deadline = answer_deadline(connection);
   send(connection);
+}
+
+void Worker::send_round() {
+  if (m_round_sends.empty()) {
+    return;
+  }
+  auto now = Clock::now();
+  for (auto* connection : m_round_sends) {
+    connection->intended = now; // the closed model measures from the send
+    connection->deadline = answer_deadline(*connection);
+    send(*connection);
+  }
+  m_round_sends.clear();
 }
 
 // --timeout counts from when the request was due: a user who arrived then
@@ -759,10 +778,13 @@ void Worker::run() {
     if (ready < 0 && errno != EINTR) {
       throw_failed(fmt::format("load: epoll_wait: {}", std::strerror(errno)));
     }
+    m_in_event_round = true;
     for (int index = 0; index < ready; ++index) {
       on_event(*static_cast<Connection*>(events[static_cast<std::size_t>(index)].data.ptr),
                events[static_cast<std::size_t>(index)].events);
     }
+    m_in_event_round = false;
+    send_round();
   }
   flush_second();
   auto wall = std::chrono::duration<double>(Clock::now() - wall_start).count();

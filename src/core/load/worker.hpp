@@ -111,6 +111,9 @@ private:
                     std::uint64_t bytes);
   void flush_second();
   bool done() const;
+  void send_round();
+  bool m_in_event_round = false;
+  std::vector<Connection*> m_round_sends;
   int wait_for_events(epoll_event* events, int capacity, std::chrono::nanoseconds wait);
   bool m_precise_wait = true;
   Clock::time_point wake_time(Clock::time_point now) const;

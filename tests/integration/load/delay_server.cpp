@@ -53,7 +53,7 @@ std::string answer(const std::string& request) {
       path == "/early" ? "HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n" : "";
   std::string body = "{\"status\":" + std::to_string(status) + "}";
   return interim + "HTTP/1.1 " + std::to_string(status) +
-         " X\r\nContent-Type: application/json\r\n" + extra +
+         " X\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n" + extra +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
