@@ -468,43 +468,53 @@ void Worker::complete(Connection& connection) {
   bool keep = m_plan.keepalive && http_should_keep_alive(&connection.parser) != 0;
   auto latency = now - connection.intended;
   auto& tally = m_result.by_request[connection.request->index];
-  ++tally.requests;
-  tally.bytes += connection.bytes;
   ++tally.statuses[status];
   tally.latency.record(latency);
   bool throttled = status == 429;
-  bool error = false;
+  std::optional<ErrorKind> error;
   if (throttled) {
     ++tally.throttled;
     m_result.retry_after.add(connection.retry_after);
   } else if (!expected(*connection.request->spec, status)) {
-    ++tally.errors[static_cast<std::size_t>(ErrorKind::status)];
-    error = true;
+    error = ErrorKind::status;
   }
-  ++m_requests;
-  m_errors += error ? 1 : 0;
-  count_second(now, latency, error, throttled, connection.bytes);
-  m_result.last_answer = now;
+  count_request(tally, now, latency, error, throttled, connection.bytes);
   if (keep) {
     connection.reused = true;
     connection.state = State::idle;
   } else {
     close(connection);
   }
-  after_request(connection);
+  after_request(connection, now);
+}
+
+// What every request's end counts, answered, failed or expired.
+void Worker::count_request(Tally& tally,
+                           Clock::time_point now,
+                           std::optional<std::chrono::nanoseconds> latency,
+                           std::optional<ErrorKind> error,
+                           bool throttled,
+                           std::uint64_t bytes) {
+  ++tally.requests;
+  tally.bytes += bytes;
+  if (error) {
+    ++tally.errors[static_cast<std::size_t>(*error)];
+    ++m_errors;
+  }
+  ++m_requests;
+  count_second(now, latency, error.has_value(), throttled, bytes);
+  m_result.last_answer = now;
 }
 
 void Worker::fail(Connection& connection, ErrorKind kind) {
   auto now = Clock::now();
   if (connection.request != nullptr) {
-    auto& tally = m_result.by_request[connection.request->index];
-    ++tally.requests;
-    tally.bytes += connection.bytes;
-    ++tally.errors[static_cast<std::size_t>(kind)];
-    ++m_requests;
-    ++m_errors;
-    count_second(now, std::nullopt, true, false, connection.bytes);
-    m_result.last_answer = now;
+    count_request(m_result.by_request[connection.request->index],
+                  now,
+                  std::nullopt,
+                  kind,
+                  false,
+                  connection.bytes);
   }
   bool connecting = connection.state == State::connecting || connection.state == State::handshaking;
   close(connection);
@@ -520,16 +530,15 @@ void Worker::fail(Connection& connection, ErrorKind kind) {
     ++m_resting;
     return;
   }
-  after_request(connection);
+  after_request(connection, now);
 }
 
 // The connection's request is over (answered or failed): what it does next.
-void Worker::after_request(Connection& connection) {
+void Worker::after_request(Connection& connection, Clock::time_point now) {
   connection.request = nullptr;
   --m_in_flight;
   m_live.requests.store(m_requests, std::memory_order_relaxed);
   m_live.errors.store(m_errors, std::memory_order_relaxed);
-  auto now = Clock::now();
   if (!m_plan.schedule) {
     issue_closed(connection, now);
     return;
@@ -607,17 +616,11 @@ void Worker::dispatch_due(Clock::time_point now) {
 }
 
 void Worker::expire(Clock::time_point due, Clock::time_point now) {
-  auto& tally = m_result.by_request[pick()];
-  ++tally.requests;
-  ++tally.errors[static_cast<std::size_t>(ErrorKind::timeout)];
   ++m_result.unsent;
-  ++m_requests;
-  ++m_errors;
   m_result.max_queue_ns = std::max<std::int64_t>(
       m_result.max_queue_ns,
       std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count());
-  count_second(now, std::nullopt, true, false, 0);
-  m_result.last_answer = now;
+  count_request(m_result.by_request[pick()], now, std::nullopt, ErrorKind::timeout, false, 0);
 }
 
 void Worker::on_event(Connection& connection, std::uint32_t events) {

@@ -99,7 +99,13 @@ private:
   void end_of_stream(Connection& connection);
   void complete(Connection& connection);
   void fail(Connection& connection, ErrorKind kind);
-  void after_request(Connection& connection);
+  void after_request(Connection& connection, Clock::time_point now);
+  void count_request(Tally& tally,
+                     Clock::time_point now,
+                     std::optional<std::chrono::nanoseconds> latency,
+                     std::optional<ErrorKind> error,
+                     bool throttled,
+                     std::uint64_t bytes);
   void close(Connection& connection);
   void want(Connection& connection, std::uint32_t events);
   void on_event(Connection& connection, std::uint32_t events);
