@@ -107,6 +107,9 @@ void require_file_place(const std::filesystem::path& path, std::string_view fiel
   if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
     throw_usage(fmt::format("{}: '{}': no directory '{}'", field, text, directory.string()));
   }
+  if (std::filesystem::is_directory(path, error)) {
+    throw_usage(fmt::format("{}: '{}' is a directory (expected a file name)", field, text));
+  }
 }
 
 std::string

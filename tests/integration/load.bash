@@ -349,6 +349,15 @@ run "$GOLFOPS" load "$nginx_url" -n 10 -H "Authorization Bearer sekrit-token-456
 expect_status 2
 expect_stderr "--header: 'Authorization…' is not 'Name: value'"
 if grep -q "sekrit-token-456" "$RUN_ERR"; then fail "a refused header's value was echoed"; fi
+run "$GOLFOPS" load "$nginx_url" -n 10 -H "TopSecret123"
+expect_status 2
+if grep -q "TopSecret123" "$RUN_ERR"; then fail "a header without a colon was echoed"; fi
+run "$GOLFOPS" load "http://:pw-only-secret@127.0.0.1:$HTTP_PORT/" -n 10
+expect_status 2
+expect_stderr "credentials in the URL are not sent"
+run "$GOLFOPS" load "$nginx_url" -n 10 --html "$HARNESS_TMP"
+expect_status 2
+expect_stderr "is a directory"
 run "$GOLFOPS" load "$nginx_url?api_key=query-secret-789" -n 10 -o json --html query.html
 expect_status 0
 if grep -q "query-secret-789" "$RUN_OUT" "$RUN_ERR" query.html; then fail "the query token appeared in the result"; fi

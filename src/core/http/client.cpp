@@ -207,7 +207,9 @@ std::pair<std::string, std::string> parse_header(std::string_view text, std::str
     throw_usage(fmt::format("{}: '{}…' is not 'Name: value' (a header name is a token, then a "
                             "colon; the value is not shown)",
                             field,
-                            is_token(shown) ? shown : "(not shown)"));
+                            text.find_first_of(": \t") != std::string_view::npos && is_token(shown)
+                                ? shown
+                                : "(not shown)"));
   }
   auto value = text.substr(colon + 1);
   value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));

@@ -46,7 +46,8 @@ std::pair<Origin, std::string> split_url(std::string_view url, std::string_view 
                     redact_url(url),
                     status == CURLUE_OK ? "" : fmt::format(" ({})", curl_url_strerror(status))));
   }
-  if (!url_part(parsed.get(), CURLUPART_USER).empty()) {
+  if (!url_part(parsed.get(), CURLUPART_USER).empty() ||
+      !url_part(parsed.get(), CURLUPART_PASSWORD).empty()) {
     throw_usage(fmt::format("{}: credentials in the URL are not sent; use --header "
                             "'Authorization: ...' instead",
                             field));
