@@ -24,6 +24,9 @@ void register_migrate(CLI::App& app, commands::Selected& selected);
 namespace health {
 void register_health(CLI::App& app, commands::Selected& selected);
 }
+namespace verify {
+void register_verify(CLI::App& app, commands::Selected& selected);
+}
 namespace version {
 void register_version(CLI::App& app, commands::Selected& selected);
 }
@@ -40,6 +43,7 @@ void register_commands(CLI::App& app, commands::Selected& selected) {
   commands::limits::register_limits(app, selected);
   commands::load::register_load(app, selected);
   commands::migrate::register_migrate(app, selected);
+  commands::verify::register_verify(app, selected);
   commands::version::register_version(app, selected);
 }
 

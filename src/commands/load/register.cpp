@@ -47,7 +47,6 @@ struct Flags {
 };
 
 constexpr std::uint64_t k_max_connections = 20000;
-constexpr double k_max_rate = 2000000;
 
 std::uint64_t bounded_count(const std::string& text,
                             std::string_view field,
@@ -58,50 +57,6 @@ std::uint64_t bounded_count(const std::string& text,
     core::throw_usage(fmt::format("{}: '{}' is more than {} allowed", field, text, high));
   }
   return value;
-}
-
-// "500", "500/s", "30000/m", "100/1s": requests per second.
-double parse_rate(std::string_view text, std::string_view field) {
-  auto refuse = [&](std::string_view why) {
-    core::throw_usage(fmt::format("{}: '{}' {} (expected requests per second like 500, 500/s or "
-                                  "30000/m)",
-                                  field,
-                                  text,
-                                  why));
-  };
-  auto slash = text.find('/');
-  auto number = text.substr(0, slash);
-  double count = 0;
-  auto parsed = std::from_chars(number.data(), number.data() + number.size(), count);
-  if (number.empty() || parsed.ec != std::errc() || parsed.ptr != number.data() + number.size() ||
-      !std::isfinite(count)) {
-    refuse("is not a rate");
-  }
-  double seconds = 1;
-  if (slash != std::string_view::npos) {
-    auto per = text.substr(slash + 1);
-    if (per == "s" || per == "sec") {
-      seconds = 1;
-    } else if (per == "m" || per == "min") {
-      seconds = 60;
-    } else if (per == "h") {
-      seconds = 3600;
-    } else {
-      seconds = static_cast<double>(core::parse_duration(per, field).count()) / 1000;
-      if (seconds <= 0) {
-        refuse("has no period");
-      }
-    }
-  }
-  double rate = count / seconds;
-  if (rate <= 0) {
-    refuse("must be more than 0");
-  }
-  if (rate > k_max_rate) {
-    core::throw_usage(fmt::format(
-        "{}: '{}' is more than {:.0f}/s, the most golfops schedules", field, text, k_max_rate));
-  }
-  return rate;
 }
 
 // One --ramp stage's length: at most a day, so it converts to nanoseconds.
@@ -135,8 +90,9 @@ std::vector<core::load::Stage> parse_ramp(const std::string& text, std::optional
           "--ramp: stage '{}' is not DURATION:RATE (e.g. '30s:500/s,60s:500/s')", part));
     }
     auto duration = stage_length(part.substr(0, colon));
-    auto target =
-        part.substr(colon + 1) == "0" ? 0.0 : parse_rate(part.substr(colon + 1), "--ramp");
+    auto target = part.substr(colon + 1) == "0"
+                      ? 0.0
+                      : core::load::parse_rate(part.substr(colon + 1), "--ramp");
     stages.push_back({std::chrono::nanoseconds(duration), target});
   }
   return stages;
@@ -220,7 +176,7 @@ LoadOptions options_for(const Flags& flags) {
     options.duration = std::chrono::seconds(10); // as wrk: bounded unless told otherwise
   }
   if (!flags.rate.empty()) {
-    options.rate = parse_rate(flags.rate, "--rate");
+    options.rate = core::load::parse_rate(flags.rate, "--rate");
   }
   if (!flags.ramp.empty()) {
     options.ramp = parse_ramp(flags.ramp, options.rate);
@@ -303,10 +259,10 @@ LoadOptions options_for(const Flags& flags) {
       options.find_max.slo.push_back(core::load::parse_threshold(slo, "--slo"));
     }
     if (!flags.start_rate.empty()) {
-      options.find_max.start_rate = parse_rate(flags.start_rate, "--start-rate");
+      options.find_max.start_rate = core::load::parse_rate(flags.start_rate, "--start-rate");
     }
     if (!flags.max_rate.empty()) {
-      options.find_max.max_rate = parse_rate(flags.max_rate, "--max-rate");
+      options.find_max.max_rate = core::load::parse_rate(flags.max_rate, "--max-rate");
     }
     if (options.find_max.max_rate < options.find_max.start_rate) {
       core::throw_usage(fmt::format("--max-rate: {:.0f}/s{} is below --start-rate {:.0f}/s",

@@ -209,6 +209,14 @@ public:
                     const toml::array& array,
                     const TableArraySpec& spec,
                     std::string_view profile_note) {
+    // A profile's array replaces the file's: checks are a list, not a merge.
+    m_entries[std::string(spec.name)] = entries_of(file, array, spec, profile_note);
+  }
+
+  std::vector<Entry> entries_of(const std::filesystem::path& file,
+                                const toml::array& array,
+                                const TableArraySpec& spec,
+                                std::string_view profile_note) {
     std::vector<Entry> entries;
     for (std::size_t index = 0; index < array.size(); ++index) {
       const auto& element = array[index];
@@ -254,8 +262,7 @@ public:
       }
       entries.push_back(std::move(entry));
     }
-    // A profile's array replaces the file's: checks are a list, not a merge.
-    m_entries[std::string(spec.name)] = std::move(entries);
+    return entries;
   }
 
   // Reads one section table ([database]) or dotted keys into values.
@@ -619,6 +626,17 @@ Config load(const LoadOptions& options) {
     }
   }
   return config;
+}
+
+std::vector<Entry> read_entries(const toml::array& array,
+                                const TableArraySpec& spec,
+                                const std::filesystem::path& file,
+                                const Environment& environment,
+                                std::vector<std::string>& problems) {
+  std::map<std::string, Value, std::less<>> values;
+  std::map<std::string, std::vector<Entry>, std::less<>> entries;
+  FileReader reader(values, entries, problems, environment);
+  return reader.entries_of(file, array, spec, "");
 }
 
 const std::vector<Entry>& Config::entries(std::string_view array) const {

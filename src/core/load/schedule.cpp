@@ -1,9 +1,57 @@
 #include "core/load/schedule.hpp"
 
+#include "core/error.hpp"
+#include "core/units.hpp"
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <fmt/format.h>
 
 namespace golfops::core::load {
+
+double parse_rate(std::string_view text, std::string_view field) {
+  auto refuse = [&](std::string_view why) {
+    throw_usage(fmt::format("{}: '{}' {} (expected requests per second like 500, 500/s or "
+                            "30000/m)",
+                            field,
+                            text,
+                            why));
+  };
+  auto slash = text.find('/');
+  auto number = text.substr(0, slash);
+  double count = 0;
+  auto parsed = std::from_chars(number.data(), number.data() + number.size(), count);
+  if (number.empty() || parsed.ec != std::errc() || parsed.ptr != number.data() + number.size() ||
+      !std::isfinite(count)) {
+    refuse("is not a rate");
+  }
+  double seconds = 1;
+  if (slash != std::string_view::npos) {
+    auto per = text.substr(slash + 1);
+    if (per == "s" || per == "sec") {
+      seconds = 1;
+    } else if (per == "m" || per == "min") {
+      seconds = 60;
+    } else if (per == "h") {
+      seconds = 3600;
+    } else {
+      seconds = static_cast<double>(parse_duration(per, field).count()) / 1000;
+      if (seconds <= 0) {
+        refuse("has no period");
+      }
+    }
+  }
+  double rate = count / seconds;
+  if (rate <= 0) {
+    refuse("must be more than 0");
+  }
+  if (rate > k_max_rate) {
+    throw_usage(fmt::format(
+        "{}: '{}' is more than {:.0f}/s, the most golfops schedules", field, text, k_max_rate));
+  }
+  return rate;
+}
 
 Schedule::Schedule(double start_rate, std::vector<Stage> stages) {
   double at = 0;

@@ -2,9 +2,17 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace golfops::core::load {
+
+// The most requests per second golfops schedules.
+inline constexpr double k_max_rate = 2000000;
+
+// "500", "500/s", "30000/m", "100/1s": requests per second. Throws
+// Error(usage) naming `field`, the text and what is allowed.
+double parse_rate(std::string_view text, std::string_view field);
 
 // One stretch of the open model: over `duration` the rate moves in a
 // straight line from where the last stage ended to `target` requests/s.

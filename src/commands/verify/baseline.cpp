@@ -1,0 +1,177 @@
+#include "commands/verify/verify.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace golfops::commands::verify {
+namespace {
+
+constexpr std::string_view k_format = "golfops-verify-baseline";
+
+std::optional<double> optional_number(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key) || object[key].is_null()) {
+    return std::nullopt;
+  }
+  return object[key].get<double>();
+}
+
+std::string shown(std::optional<double> value, std::string_view unit) {
+  if (!value) {
+    return "none";
+  }
+  return unit == "%" ? fmt::format("{:.2f}%", *value * 100) : fmt::format("{:.2f}{}", *value, unit);
+}
+
+// Migration versions are numbers (0005, 20240105120000) or, in other tools'
+// layouts, text; numbers compare as numbers.
+bool older(const std::string& a, const std::string& b) {
+  auto digits = [](const std::string& text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (digits(a) && digits(b)) {
+    auto strip = [](const std::string& text) {
+      auto first = text.find_first_not_of('0');
+      return first == std::string::npos ? std::string("0") : text.substr(first);
+    };
+    auto left = strip(a);
+    auto right = strip(b);
+    return left.size() != right.size() ? left.size() < right.size() : left < right;
+  }
+  return a < b;
+}
+
+} // namespace
+
+std::string baseline_json(const Snapshot& snapshot) {
+  nlohmann::json json;
+  json["format"] = k_format;
+  json["version"] = 1;
+  json["base_url"] = snapshot.base_url;
+  json["taken_at"] = snapshot.taken_at;
+  json["checks"] = nlohmann::json::object();
+  for (const auto& [name, status] : snapshot.checks) {
+    json["checks"][name] = to_string(status);
+  }
+  auto number = [](std::optional<double> value) {
+    return value ? nlohmann::json(*value) : nlohmann::json();
+  };
+  json["latency"] = {{"p50_ms", number(snapshot.p50_ms)},
+                     {"p95_ms", number(snapshot.p95_ms)},
+                     {"p99_ms", number(snapshot.p99_ms)},
+                     {"error_rate", number(snapshot.error_rate)}};
+  json["migration_version"] =
+      snapshot.migration_version ? nlohmann::json(*snapshot.migration_version) : nlohmann::json();
+  json["rules_revision"] =
+      snapshot.rules_revision ? nlohmann::json(*snapshot.rules_revision) : nlohmann::json();
+  return json.dump(2) + "\n";
+}
+
+Snapshot read_baseline(const std::filesystem::path& file) {
+  auto field = fmt::format("--baseline: {}", file.string());
+  auto text = core::read_file(file, "--baseline", 1 << 20);
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || json.value("format", "") != k_format) {
+    core::throw_usage(fmt::format("{}: not a baseline file (expected the JSON --save-baseline "
+                                  "writes)",
+                                  field));
+  }
+  Snapshot snapshot;
+  try {
+    if (json.at("version").get<int>() != 1) {
+      core::throw_usage(
+          fmt::format("{}: version {} (expected 1)", field, json.at("version").dump()));
+    }
+    snapshot.base_url = json.at("base_url").get<std::string>();
+    snapshot.taken_at = json.at("taken_at").get<std::string>();
+    for (const auto& [name, status] : json.at("checks").items()) {
+      auto word = status.get<std::string>();
+      auto parsed = word == "pass" ? Status::pass : word == "skip" ? Status::skip : Status::fail;
+      if (word != "pass" && word != "fail" && word != "skip") {
+        core::throw_usage(
+            fmt::format("{}: checks.{}: '{}' (expected pass, fail or skip)", field, name, word));
+      }
+      snapshot.checks.emplace_back(name, parsed);
+    }
+    const auto& latency = json.at("latency");
+    snapshot.p50_ms = optional_number(latency, "p50_ms");
+    snapshot.p95_ms = optional_number(latency, "p95_ms");
+    snapshot.p99_ms = optional_number(latency, "p99_ms");
+    snapshot.error_rate = optional_number(latency, "error_rate");
+    if (!json.at("migration_version").is_null()) {
+      snapshot.migration_version = json.at("migration_version").get<std::string>();
+    }
+    if (!json.at("rules_revision").is_null()) {
+      snapshot.rules_revision = json.at("rules_revision").get<std::int64_t>();
+    }
+  } catch (const nlohmann::json::exception& error) {
+    core::throw_usage(fmt::format("{}: malformed baseline ({})", field, error.what()));
+  }
+  return snapshot;
+}
+
+std::vector<Comparison>
+compare(const Snapshot& before, const Snapshot& after, const Settings::Tolerances& tolerances) {
+  std::vector<Comparison> comparisons;
+  for (const auto& [name, status] : before.checks) {
+    auto now = std::find_if(after.checks.begin(), after.checks.end(), [&](const auto& entry) {
+      return entry.first == name;
+    });
+    if (now == after.checks.end() || status != Status::pass) {
+      continue;
+    }
+    comparisons.push_back({fmt::format("check {}", name),
+                           std::string(to_string(status)),
+                           std::string(to_string(now->second)),
+                           "pass",
+                           now->second == Status::fail});
+  }
+  auto latency = [&](std::string_view what, std::optional<double> was, std::optional<double> is) {
+    if (!was || !is) {
+      return;
+    }
+    auto bound = *was * (1 + tolerances.latency_increase) + tolerances.latency_slack_ms;
+    comparisons.push_back({std::string(what),
+                           shown(was, "ms"),
+                           shown(is, "ms"),
+                           fmt::format("<= {:.2f}ms (+{:.0f}% +{:.0f}ms)",
+                                       bound,
+                                       tolerances.latency_increase * 100,
+                                       tolerances.latency_slack_ms),
+                           *is > bound});
+  };
+  latency("p50", before.p50_ms, after.p50_ms);
+  latency("p95", before.p95_ms, after.p95_ms);
+  latency("p99", before.p99_ms, after.p99_ms);
+  if (before.error_rate && after.error_rate) {
+    auto bound = *before.error_rate + tolerances.error_rate_increase;
+    comparisons.push_back({"error_rate",
+                           shown(before.error_rate, "%"),
+                           shown(after.error_rate, "%"),
+                           fmt::format("<= {:.2f}%", bound * 100),
+                           *after.error_rate > bound + 1e-12});
+  }
+  if (before.migration_version) {
+    auto now = after.migration_version.value_or("none");
+    comparisons.push_back(
+        {"migration_version",
+         *before.migration_version,
+         now,
+         fmt::format(">= {}", *before.migration_version),
+         !after.migration_version || older(*after.migration_version, *before.migration_version)});
+  }
+  if (before.rules_revision) {
+    comparisons.push_back(
+        {"rules_revision",
+         std::to_string(*before.rules_revision),
+         after.rules_revision ? std::to_string(*after.rules_revision) : std::string("none"),
+         fmt::format(">= {}", *before.rules_revision),
+         !after.rules_revision || *after.rules_revision < *before.rules_revision});
+  }
+  return comparisons;
+}
+
+} // namespace golfops::commands::verify
