@@ -9,6 +9,7 @@ set -euo pipefail
 : "${GOLFOPS:?GOLFOPS must name the golfops binary}"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 HARNESS_TMP=$(mktemp -d /tmp/golfops-it.XXXXXX)
+HARNESS_PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 chmod 755 "$HARNESS_TMP"
 HARNESS_PIDS=()       # processes we started, stopped by PID
 HARNESS_PGDATA=""
@@ -427,6 +428,41 @@ CONF
 }
 
 # --- assertions ------------------------------------------------------------
+
+# start_golf_api [NAME=VALUE...]: the reference service (examples/golf-api)
+# on a port it picks itself, against the harness' PostgreSQL (database
+# ${GOLF_API_DATABASE:-golf}) and Redis; NAME=VALUE pairs are its settings
+# (GOLF_API_BROKEN=ready, GOLF_API_VERSION=2.0). Sets GOLF_API_URL and
+# GOLF_API_PID; the service stops with the suite or with stop_golf_api.
+start_golf_api() {
+  local dir pid status=0
+  dir=$(mktemp -d "$HARNESS_TMP/golf-api.XXXXXX")
+  printf '%s\n' "$PG_PASSWORD" >"$dir/pg.password"
+  printf '%s\n' "$REDIS_PASSWORD" >"$dir/redis.password"
+  env DATABASE_URL="postgres://golfops@127.0.0.1:$PG_PORT/${GOLF_API_DATABASE:-golf}" \
+    REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+    DATABASE_PASSWORD_FILE="$dir/pg.password" REDIS_PASSWORD_FILE="$dir/redis.password" \
+    "$@" /usr/bin/python3 "$HARNESS_PROJECT/examples/golf-api/main.py" --port 0 \
+    --port-file "$dir/port" >"$dir/log" 2>&1 &
+  pid=$!
+  record_pid "$pid"
+  wait_for --pid "$pid" "the golf API's port" test -s "$dir/port" || status=$?
+  if [[ $status -eq 0 ]]; then
+    GOLF_API_URL="http://127.0.0.1:$(cat "$dir/port")"
+    wait_for --pid "$pid" "the golf API" curl -sf -m 2 "$GOLF_API_URL/health" || status=$?
+  fi
+  if [[ $status -ne 0 ]]; then
+    fail "the golf API did not start: $(tail -3 "$dir/log")"
+    return 1
+  fi
+  GOLF_API_PID=$pid
+  export GOLF_API_URL GOLF_API_PID
+}
+
+stop_golf_api() {
+  kill -TERM "$GOLF_API_PID" 2>/dev/null || true
+  wait "$GOLF_API_PID" 2>/dev/null || true
+}
 
 RUN_OUT="$HARNESS_TMP/out"
 RUN_ERR="$HARNESS_TMP/err"

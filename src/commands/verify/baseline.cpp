@@ -22,7 +22,7 @@ std::string shown(std::optional<double> value, std::string_view unit) {
   if (!value) {
     return "none";
   }
-  return unit == "%" ? fmt::format("{:.2f}%", *value * 100) : fmt::format("{:.2f}{}", *value, unit);
+  return unit == "%" ? fmt::format("{:.2f}%", *value * 100) : fmt::format("{:.3f}{}", *value, unit);
 }
 
 // Migration versions are numbers (0005, 20240105120000) or, in other tools'
@@ -120,14 +120,11 @@ compare(const Snapshot& before, const Snapshot& after, const Settings::Tolerance
     auto now = std::find_if(after.checks.begin(), after.checks.end(), [&](const auto& entry) {
       return entry.first == name;
     });
-    if (now == after.checks.end() || status != Status::pass) {
+    // Only what got worse: a check that passed then and fails now.
+    if (now == after.checks.end() || status != Status::pass || now->second != Status::fail) {
       continue;
     }
-    comparisons.push_back({fmt::format("check {}", name),
-                           std::string(to_string(status)),
-                           std::string(to_string(now->second)),
-                           "pass",
-                           now->second == Status::fail});
+    comparisons.push_back({fmt::format("check {}", name), "pass", "fail", "pass", true});
   }
   auto latency = [&](std::string_view what, std::optional<double> was, std::optional<double> is) {
     if (!was || !is) {
@@ -137,7 +134,7 @@ compare(const Snapshot& before, const Snapshot& after, const Settings::Tolerance
     comparisons.push_back({std::string(what),
                            shown(was, "ms"),
                            shown(is, "ms"),
-                           fmt::format("<= {:.2f}ms (+{:.0f}% +{:.0f}ms)",
+                           fmt::format("<= {:.3f}ms (+{:.0f}% +{:.0f}ms)",
                                        bound,
                                        tolerances.latency_increase * 100,
                                        tolerances.latency_slack_ms),

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# `golfops verify` against the reference service (examples/golf-api) on the
+# harness' PostgreSQL and Redis: it passes against the correct service and
+# fails, naming the right check, against each broken mode; JUnit, suites,
+# retries and baselines.
+source "$(dirname "$0")/harness.bash"
+start_postgres
+start_redis
+cd "$HARNESS_TMP"
+printf '%s\n' "$PG_PASSWORD" >pg.password
+printf '%s\n' "$REDIS_PASSWORD" >redis.password
+chmod 600 pg.password redis.password
+export PGPASSWORD="$PG_PASSWORD"
+cat >golfops.toml <<TOML
+[database]
+url = "postgres://golfops@127.0.0.1:$PG_PORT/golf"
+password_file = "$HARNESS_TMP/pg.password"
+[redis]
+url = "redis://127.0.0.1:$REDIS_PORT/0"
+password_file = "$HARNESS_TMP/redis.password"
+[migrate]
+dir = "$HARNESS_PROJECT/migrations"
+TOML
+export GOLFOPS_CONFIG="$HARNESS_TMP/golfops.toml"
+redis() { redis-cli -p "$REDIS_PORT" -a "$REDIS_PASSWORD" --no-auth-warning "$@"; }
+failed_checks() { jq -c '[.checks[] | select(.status == "fail") | .name]' "$RUN_OUT"; }
+expect_failed() {
+  local seen
+  seen=$(failed_checks)
+  [[ "$seen" == "$1" ]] || fail "expected failing checks $1, got $seen"
+}
+check_status() { jq -r --arg name "$1" '.checks[] | select(.name == $name) | .status' "$RUN_OUT"; }
+
+"$GOLFOPS" migrate up -q
+"$GOLFOPS" limits import "$HARNESS_PROJECT/limits/default-rules.toml" -q
+start_golf_api
+good=$GOLF_API_URL
+
+test_case "the correct service passes every check that applies"
+# A real client's bucket, which verify must leave alone.
+curl -sf -o /dev/null -H 'X-Forwarded-For: 198.51.100.5' "$good/api/games"
+before=$(redis HGETALL 'golfops:rl:api_general:{ip:198.51.100.5}' | tr '\n' ' ')
+run "$GOLFOPS" verify --base-url "$good" --expect-version 1.0.0 --junit report.xml -o json
+expect_status 0
+expect_json '.passed and .summary.failed == 0 and .summary.skipped == 2'
+for name in health ready metrics headers version migrations rules rate_limit latency; do
+  [[ $(check_status "$name") == pass ]] || fail "$name did not pass"
+done
+[[ $(check_status tls) == skip && $(check_status backup) == skip ]] || fail "tls and backup should be skipped"
+expect_json '.migration_version == "0005" and .rules_revision == 1 and .latency.p95_ms > 0'
+expect_json '.checks[] | select(.name == "rate_limit") | .message | test("429 after 100 requests")'
+# The burst's dedicated address leaves no bucket, stats or violations behind.
+[[ -z $(redis --scan --pattern '*192.0.2.77*') ]] || fail "verify left keys for its client address"
+[[ $(redis HGETALL 'golfops:rl:api_general:{ip:198.51.100.5}' | tr '\n' ' ') == "$before" ]] ||
+  fail "verify changed a real client's bucket"
+
+test_case "the JUnit file is XML with a test case per check"
+/usr/bin/python3 - report.xml <<'PY' || fail "JUnit report is not as expected"
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites", root.tag
+suite = root.find("testsuite")
+cases = {case.get("name"): case for case in suite.findall("testcase")}
+expected = ["health", "ready", "metrics", "headers", "version", "tls", "migrations", "rules",
+            "rate_limit", "latency", "backup"]
+assert list(cases) == expected, list(cases)
+assert suite.get("tests") == "11" and suite.get("failures") == "0" and suite.get("skipped") == "2"
+assert cases["tls"].find("skipped") is not None
+assert all(float(case.get("time")) >= 0 for case in cases.values())
+PY
+
+test_case "security headers off: headers fails, naming each missing header"
+start_golf_api GOLF_API_BROKEN=security_headers
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" --junit broken.xml -o json
+expect_status 1
+expect_failed '["headers"]'
+expect_json '.checks[] | select(.name == "headers") | .message | test("X-Content-Type-Options missing \\(expected nosniff\\)") and test("X-Frame-Options missing")'
+expect_stderr "headers: X-Content-Type-Options missing"
+/usr/bin/python3 - broken.xml <<'PY' || fail "JUnit failure is not as expected"
+import sys
+import xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+assert suite.get("failures") == "1", suite.get("failures")
+failed = [case for case in suite.findall("testcase") if case.find("failure") is not None]
+assert [case.get("name") for case in failed] == ["headers"]
+failure = failed[0].find("failure")
+assert failure.get("type") == "header" and "nosniff" in failure.get("message")
+PY
+stop_golf_api
+
+test_case "rate limiting off: rate_limit fails, expecting 429 after the rule's limit"
+start_golf_api GOLF_API_BROKEN=rate_limit
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" -o json
+expect_status 1
+expect_failed '["rate_limit"]'
+expect_stderr "rate_limit: first request: expected X-RateLimit-Limit 100 and X-RateLimit-Remaining 99"
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" --check rate_limit
+expect_status 1
+stop_golf_api
+
+test_case "a wrong Retry-After (milliseconds) fails against the bucket in Redis"
+start_golf_api GOLF_API_BROKEN=retry_after
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" -o json
+expect_status 1
+expect_failed '["rate_limit"]'
+expect_json '.checks[] | select(.name == "rate_limit") | .message | test("Retry-After [0-9]+000 \\(the bucket in Redis allows the next request in [0-9]+ s\\)")'
+stop_golf_api
+
+test_case "/ready failing: ready fails with what the service said"
+start_golf_api GOLF_API_BROKEN=ready
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" -o json
+expect_status 1
+expect_failed '["ready"]'
+expect_json '.checks[] | select(.name == "ready") | .reason == "status" and (.message | test("expected status 200, got 503: .*database"))'
+stop_golf_api
+
+test_case "a pending migration: migrations fails, naming it"
+cp -r "$HARNESS_PROJECT/migrations" pending
+printf 'ALTER TABLE games ADD COLUMN title text;\n' >pending/0006_add_game_title.up.sql
+printf 'ALTER TABLE games DROP COLUMN title;\n' >pending/0006_add_game_title.down.sql
+GOLFOPS_MIGRATE_DIR=$HARNESS_TMP/pending run "$GOLFOPS" verify --base-url "$good" -o json
+expect_status 1
+expect_failed '["migrations"]'
+expect_json '.checks[] | select(.name == "migrations") | .message | test("at the head of .*pending \\(0006\\), it is at 0005: 1 pending \\(0006_add_game_title\\)")'
+
+test_case "rules drift: a change not published fails rules; publish settles it and the service reloads"
+"$GOLFOPS" limits update api_auth --rate 20/60s --no-publish -q
+run "$GOLFOPS" verify --base-url "$good" --check rules -o json
+expect_status 1
+expect_failed '["rules"]'
+expect_json '.checks[0].message | test("api_auth differs \\(rate .10/1m. -> .20/1m.\\)")'
+"$GOLFOPS" limits publish -q
+wait_for "the service to reload revision 2" sh -c "curl -sf '$good/ready' | jq -e '.rules_revision == 2'"
+run "$GOLFOPS" verify --base-url "$good" --check rules,rate_limit -o json
+expect_status 0
+expect_json '.rules_revision == 2'
+
+test_case "--retry-timeout retries a failing check until the deploy settles"
+"$GOLFOPS" limits update api_auth --rate 10/60s --no-publish -q
+# Publish once verify has seen the drift and begun to look again: its
+# progress shows on a terminal only, so count its reads of the rules in
+# PostgreSQL's statement log.
+seen=$(grep -c 'FROM golfops.rate_limit_rules' "$PG_LOG" || true)
+"$GOLFOPS" verify --base-url "$good" --check rules --retry-timeout 60s --retry-interval 200ms -o json >retry.json 2>retry.err &
+verify_pid=$!
+record_pid "$verify_pid"
+wait_for "verify's second attempt" sh -c "test \$(grep -c 'FROM golfops.rate_limit_rules' '$PG_LOG') -ge $((seen + 2))"
+"$GOLFOPS" limits publish -q
+set +e
+wait "$verify_pid"
+status=$?
+set -e
+[[ $status -eq 0 ]] || fail "verify --retry-timeout exited $status: $(cat retry.err)"
+jq -e '.passed and .rounds >= 2 and .checks[0].attempts >= 2' retry.json >/dev/null ||
+  fail "expected a pass after retries: $(cat retry.json)"
+
+test_case "a suite file adds custom checks; a failing warning does not fail the run"
+cat >suite.toml <<TOML
+checks = ["health"]
+
+[[check]]
+name = "list waiting games"
+path = "/api/games?status=waiting"
+headers = { Accept = "application/json", Authorization = "Bearer s3cret-suite-token" }
+conditions = ['header.content-type contains json', 'header.x-request-id != ""']
+
+[[check]]
+name = "unknown route is a JSON 404"
+path = "/no/such/route"
+status = 404
+conditions = ['\$.error.code == "not_found"']
+
+[[check]]
+name = "docs are off"
+path = "/docs"
+status = 200
+severity = "warning"
+TOML
+run "$GOLFOPS" verify --base-url "$good" --suite suite.toml --junit suite.xml -o json
+expect_status 0
+expect_json '[.checks[].name] == ["health", "list waiting games", "unknown route is a JSON 404", "docs are off"]'
+expect_json '.summary.warnings == 1 and (.checks[3].message | test("expected status 200, got 404"))'
+grep -q 's3cret-suite-token' "$RUN_OUT" suite.xml && fail "a suite header's token was shown"
+grep -q 'classname="golfops.verify.suite" name="docs are off"' suite.xml || fail "suite check missing from JUnit"
+sed -i 's/status = 404/status = 410/' suite.toml
+run "$GOLFOPS" verify --base-url "$good" --suite suite.toml
+expect_status 1
+expect_stderr "unknown route is a JSON 404: expected status 410, got 404"
+printf 'skipp = ["latency"]\n' >typo.toml
+run "$GOLFOPS" verify --base-url "$good" --suite typo.toml
+expect_status 2
+expect_stderr "typo.toml:1: skipp: unknown key, did you mean 'skip'?"
+printf '[[check]]\npath = "/health"\nstatuss = 200\n' >typo.toml
+run "$GOLFOPS" verify --base-url "$good" --suite typo.toml
+expect_status 2
+expect_stderr "typo.toml:3: unknown key 'check[1].statuss' (did you mean 'status'?)"
+
+test_case "metrics in JSON, by configuration"
+start_golf_api GOLF_API_METRICS_FORMAT=json
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" --check metrics
+expect_status 1
+expect_stderr "metrics: expected Content-Type text/plain (Prometheus text format), got 'application/json'"
+GOLFOPS_VERIFY_METRICS_FORMAT=json run "$GOLFOPS" verify --base-url "$GOLF_API_URL" --check metrics -o json
+expect_status 0
+expect_json '.checks[0].message | test("JSON object")'
+stop_golf_api
+
+test_case "baselines: saved before, compared after; regressions beyond tolerance fail"
+run "$GOLFOPS" verify --base-url "$good" --save-baseline before.json -o json
+expect_status 0
+jq -e '.format == "golfops-verify-baseline" and .migration_version == "0005" and .rules_revision == 3 and .latency.p95_ms > 0 and .checks.health == "pass"' before.json >/dev/null ||
+  fail "baseline file is not as expected: $(cat before.json)"
+run "$GOLFOPS" verify --base-url "$good" --baseline before.json -o json
+expect_status 0
+expect_json '[.baseline.comparisons[].regressed] | any | not'
+expect_json '.checks[-1].name == "baseline" and .checks[-1].status == "pass"'
+jq '.latency.p95_ms = 0.001 | .migration_version = "0009"' before.json >faster.json
+GOLFOPS_VERIFY_BASELINE_LATENCY_SLACK=0 GOLFOPS_VERIFY_BASELINE_LATENCY_INCREASE=1000% run "$GOLFOPS" verify --base-url "$good" --baseline faster.json -o json
+expect_status 1
+expect_failed '["baseline"]'
+expect_json '[.baseline.comparisons[] | select(.regressed) | .what] == ["p95", "migration_version"]'
+printf '{"format":"something else"}' >bad.json
+run "$GOLFOPS" verify --base-url "$good" --baseline bad.json
+expect_status 2
+expect_stderr "--baseline: bad.json: not a baseline file"
+
+test_case "https: the certificate's days and HSTS"
+start_tls_nginx
+run "$GOLFOPS" verify --base-url "https://localhost:$TLS_PORT" --ca-file "$TLS_DIR/ca.crt" --check tls,headers -o json
+expect_status 1
+expect_json '.checks[0].message | test("certificate expires in [0-9.]+ days, expected at least 14")'
+expect_json '.checks[1].message | test("Strict-Transport-Security missing")'
+GOLFOPS_VERIFY_TLS_MIN_DAYS=1 run "$GOLFOPS" verify --base-url "https://localhost:$TLS_PORT" --ca-file "$TLS_DIR/ca.crt" --check tls
+expect_status 0
+
+test_case "bad input: one line naming the flag, exit 2; an unreachable service is exit 3"
+run "$GOLFOPS" verify --base-url "$good" --check helth
+expect_status 2
+expect_stderr "--check: unknown check 'helth', did you mean 'health'?"
+run "$GOLFOPS" verify --base-url "$good" --slo 'p95<<1'
+expect_status 2
+expect_stderr "--slo"
+run "$GOLFOPS" verify
+expect_status 2
+expect_stderr "--base-url: missing"
+run "$GOLFOPS" verify --base-url "$good" --check tls
+expect_status 2
+expect_stderr "--check tls: cannot run here: the base URL is http"
+run "$GOLFOPS" verify --base-url "$good" --junit /tmp
+expect_status 2
+expect_stderr "--junit"
+run "$GOLFOPS" verify --base-url "ftp://example.com"
+expect_status 2
+expect_stderr "--base-url"
+run "$GOLFOPS" verify --base-url "$good" --retry-interval 1s
+expect_status 2
+expect_stderr "--retry-interval: applies to retries"
+start_listener closed
+run "$GOLFOPS" verify --base-url "http://127.0.0.1:$LISTENER_PORT" --check health,ready
+expect_status 3
+expect_stderr "health:"
+
+finish
