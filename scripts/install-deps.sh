@@ -12,6 +12,8 @@ build_packages=(
 )
 test_packages=(locales postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl jq man-db python3
   fish zsh # the cli suite has each shell check its completion script
+  # The reference service (examples/golf-api): verify's tests and the demo run it.
+  python3-fastapi python3-uvicorn python3-psycopg2 python3-redis
 )
 bench_packages=(hyperfine valgrind time wrk hey apache2-utils alembic python3-psycopg2 sqitch libdbd-pg-perl)
 

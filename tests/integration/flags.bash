@@ -91,6 +91,16 @@ declare -A bad=(
   ["*	--max-rate"]="-5"
   ["*	--step"]="0"
   ["load merge	FILES"]="$HARNESS_TMP/a-file"
+  ["verify	--base-url"]="ftp://example.invalid/"
+  ["*	--suite"]="$HARNESS_TMP/no-such-suite.toml"
+  ["*	--check"]="helth"
+  ["*	--skip"]="helth"
+  ["*	--expect-version"]=$'two\nlines'
+  ["*	--retry-timeout"]="soon"
+  ["*	--retry-interval"]="0"
+  ["*	--junit"]="/no/such/dir/report.xml"
+  ["*	--baseline"]="$HARNESS_TMP/a-file"
+  ["*	--save-baseline"]="/no/such/dir/baseline.json"
 )
 # How each command is run, with its required arguments, when option $2 is
 # the one under test.
@@ -98,6 +108,7 @@ command_for() {
   case "$1 $2" in
   "load --body") echo "load --scenario $HARNESS_TMP/a-file"; return ;;
   "load --scenario") echo "load"; return ;;
+  "verify --base-url") echo "verify"; return ;;
   esac
   case "$1" in
   "") echo "migrate status" ;;
@@ -107,6 +118,7 @@ command_for() {
   "limits diff" | "limits import") echo "$1 $HARNESS_TMP/no-such-rules.toml" ;;
   "load") echo "load http://127.0.0.1:9/" ;;
   "load merge") echo "load merge $HARNESS_TMP/a-file" ;;
+  "verify") echo "verify --base-url http://127.0.0.1:9" ;;
   "limits get" | "limits create" | "limits update" | "limits delete" | "limits enable" | \
     "limits disable" | "limits history" | "limits reset") echo "$1 some_rule" ;;
   *) echo "$1" ;;

@@ -4,6 +4,7 @@
 #include "core/fs.hpp"
 #include "core/http/client.hpp"
 #include "core/load/threshold.hpp"
+#include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <CLI/App.hpp>
@@ -105,6 +106,12 @@ Checked check_flags(const Flags& flags) {
   }
   if (!flags.junit.empty()) {
     core::require_file_place(flags.junit, "--junit");
+  }
+  if (!flags.ca_file.empty()) {
+    core::read_file(flags.ca_file, "--ca-file"); // readable now, not after connecting
+  }
+  if (!core::printable(flags.expect_version)) {
+    core::throw_usage("--expect-version: not one line of printable text");
   }
   if (!flags.save_baseline.empty()) {
     core::require_file_place(flags.save_baseline, "--save-baseline");
