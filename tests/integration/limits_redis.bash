@@ -272,6 +272,20 @@ run env GOLFOPS_LIMITS_KEY_PREFIX='a{b' "$GOLFOPS" limits publish
 expect_status 2
 expect_stderr "limits.key_prefix: 'a{b' is not a key prefix"
 
+test_case "an unchanged import publishes again when Redis has lost the rules (a restart without persistence)"
+"$GOLFOPS" limits export >current.toml
+enabled=$("$GOLFOPS" limits list -o json | jq '[.rules[] | select(.enabled)] | length')
+rcli DEL 'golfops:rl:{rules}' 'golfops:rl:{rules}:meta' >/dev/null
+run "$GOLFOPS" limits import current.toml -o json
+expect_status 0
+expect_json ".applied == false and .published.changed and .published.rules == $enabled"
+[[ $(rcli HLEN 'golfops:rl:{rules}') == "$enabled" ]] || fail "the import did not publish the rules again"
+run "$GOLFOPS" limits import current.toml -o json
+expect_json '.applied == false and .published.changed == false'
+run "$GOLFOPS" limits import current.toml --dry-run -o json
+expect_json '.published == null'
+
+
 test_case "Redis down: check exits 3; a change is saved but says it is not published"
 stop_redis
 run "$GOLFOPS" limits check --resource login --ip 1.2.3.4

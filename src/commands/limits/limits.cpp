@@ -197,7 +197,11 @@ PlanResult run_import(const LimitsOptions& options, core::Context& context) {
     }
     result.applied = true;
   });
-  if (result.applied) {
+  // Unchanged rules are published too when Redis lacks them (a restarted
+  // Redis without persistence): after an import the file's rules are in
+  // effect, which is what a deploy running it expects. Publishing what
+  // Redis already holds changes nothing.
+  if (!options.dry_run) {
     result.published = publish_after_change(session, options, context);
   }
   return result;
