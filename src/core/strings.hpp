@@ -19,6 +19,11 @@ std::vector<std::string> split(std::string_view text, char separator);
 // No control characters (below 0x20, or DEL): text safe to show on one line.
 bool printable(std::string_view text);
 
+// Text safe inside HTML or XML, in elements and quoted attributes alike:
+// & < > " ' as entities, and the control characters XML 1.0 forbids (all
+// but tab and line breaks) as '?', so any message makes a well-formed file.
+std::string escape_markup(std::string_view text);
+
 // Equal but for ASCII case: HTTP header names.
 bool iequals(std::string_view a, std::string_view b);
 

@@ -36,6 +36,30 @@ check_status() { jq -r --arg name "$1" '.checks[] | select(.name == $name) | .st
 start_golf_api
 good=$GOLF_API_URL
 
+test_case "the reference service: sign in, create a room, list it; JSON errors; request ids; 429s"
+json_post() { curl -s -H 'Content-Type: application/json' "$@"; }
+token=$(json_post -d '{"username":"alice"}' "$good/api/login" | jq -r .token)
+[[ -n $token && $token != null ]] || fail "login gave no token"
+room=$(json_post -H "Authorization: Bearer $token" -d '{"max_players":3}' -w ' %{http_code}' "$good/api/rooms")
+[[ $room == *'"max_players":3'*' 201' ]] || fail "create room: $room"
+curl -s "$good/api/games?status=waiting" | jq -e '.games[0].host == "alice" and .games[0].max_players == 3' >/dev/null ||
+  fail "the room is not listed"
+curl -s -D headers.txt -o body.json -H 'X-Request-ID: trace-42' -X POST "$good/api/rooms"
+grep -qi '^x-request-id: trace-42' headers.txt || fail "the request id was not echoed"
+grep -qi '^www-authenticate: Bearer' headers.txt || fail "401 without WWW-Authenticate"
+grep -qi '^x-content-type-options: nosniff' headers.txt || fail "an error answer lacks the security headers"
+jq -e '.error.code == "unauthorized" and .request_id == "trace-42"' body.json >/dev/null || fail "401 is not JSON: $(cat body.json)"
+json_post -d '{"username":"x"}' "$good/api/login" | jq -e '.error.code == "invalid" and (.error.message | test("username"))' >/dev/null ||
+  fail "a short username is not a JSON 422"
+curl -s "$good/api/games?status=lost" | jq -e '.error.code == "bad_request"' >/dev/null || fail "a bad status is not a JSON 400"
+[[ $(curl -s -o /dev/null -D - "$good/nowhere" | grep -ci '^x-request-id: [0-9a-f]\{32\}') == 1 ]] || fail "no generated request id"
+for _ in $(seq 10); do json_post -o /dev/null -H 'X-Forwarded-For: 198.51.100.9' -d '{"username":"bob"}' "$good/api/login"; done
+curl -s -D headers.txt -o body.json -H 'Content-Type: application/json' -H 'X-Forwarded-For: 198.51.100.9' -d '{"username":"bob"}' "$good/api/login"
+head -1 headers.txt | grep -q ' 429' || fail "the 11th login in a minute was not refused: $(head -1 headers.txt)"
+grep -qi '^retry-after: [1-9]' headers.txt && grep -qi '^x-ratelimit-limit: 10' headers.txt || fail "429 without Retry-After and the rule's limit"
+curl -s "$good/metrics" | grep -q 'golf_api_rate_limited_total{rule="api_auth"} 1' || fail "the 429 is not in /metrics"
+"$GOLFOPS" limits reset api_auth --ip 198.51.100.9 --yes -q
+
 test_case "the correct service passes every check that applies"
 # A real client's bucket, which verify must leave alone.
 curl -sf -o /dev/null -H 'X-Forwarded-For: 198.51.100.5' "$good/api/games"

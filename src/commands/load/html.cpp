@@ -1,5 +1,6 @@
 #include "commands/load/load.hpp"
 #include "core/load/threshold.hpp"
+#include "core/strings.hpp"
 #include "core/units.hpp"
 
 #include <algorithm>
@@ -17,29 +18,6 @@ struct Series {
   std::string color;
   std::vector<std::pair<double, double>> points;
 };
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
 
 // A round step for about five gridlines up to `top`.
 double nice_step(double top) {
@@ -92,7 +70,7 @@ std::string line_chart(const std::string& title,
                   "<text x=\"{3}\" y=\"18\" class=\"title\">{2}</text>\n",
                   width,
                   height,
-                  escape(title),
+                  core::escape_markup(title),
                   left);
   for (double y = 0; y <= y_top + step / 2; y += step) {
     svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
@@ -112,7 +90,7 @@ std::string line_chart(const std::string& title,
                        "text-anchor=\"middle\">{}</text>\n",
                        px(x),
                        height - bottom + 16,
-                       escape(label));
+                       core::escape_markup(label));
   }
   double legend_x = width - right - 10;
   for (auto line = series.rbegin(); line != series.rend(); ++line) {
@@ -128,7 +106,7 @@ std::string line_chart(const std::string& title,
                        "fill=\"{}\">{}</text>\n",
                        legend_x,
                        line->color,
-                       escape(line->name));
+                       core::escape_markup(line->name));
     legend_x -= 12 + 8 * static_cast<double>(line->name.size());
   }
   svg += "</svg>\n";
@@ -196,13 +174,13 @@ std::string table_html(const std::vector<std::string>& headers,
                        const std::vector<std::vector<std::string>>& rows) {
   std::string html = "<table><tr>";
   for (const auto& header : headers) {
-    html += "<th>" + escape(header) + "</th>";
+    html += "<th>" + core::escape_markup(header) + "</th>";
   }
   html += "</tr>\n";
   for (const auto& row : rows) {
     html += "<tr>";
     for (const auto& cell : row) {
-      html += "<td>" + escape(cell) + "</td>";
+      html += "<td>" + core::escape_markup(cell) + "</td>";
     }
     html += "</tr>\n";
   }
@@ -230,9 +208,9 @@ std::string html_report(const LoadReport& report) {
   body +=
       fmt::format("<h1>golfops load: {}</h1>\n<p>{} &middot; {} model &middot; {} "
                   "connection(s), {} thread(s){} &middot; {:.2f}s</p>\n",
-                  escape(result.target),
+                  core::escape_markup(result.target),
                   when(result.start_unix_ms),
-                  escape(result.model),
+                  core::escape_markup(result.model),
                   result.connections,
                   result.threads,
                   result.sources > 1 ? fmt::format(" &middot; {} runs merged", result.sources) : "",
@@ -240,7 +218,7 @@ std::string html_report(const LoadReport& report) {
   if (!result.invalid.empty() || result.interrupted) {
     body += "<div class=\"warn\">";
     for (const auto& reason : result.invalid) {
-      body += "<p><b>Invalid:</b> " + escape(reason) + "</p>";
+      body += "<p><b>Invalid:</b> " + core::escape_markup(reason) + "</p>";
     }
     if (result.interrupted) {
       body += "<p><b>Interrupted:</b> the figures up to Ctrl-C.</p>";
@@ -309,7 +287,7 @@ std::string html_report(const LoadReport& report) {
       ".grid{{stroke:#e2e8f0}} .tick{{font-size:11px;fill:#4a5568}}\n"
       ".title{{font-size:14px;font-weight:600}} .legend{{font-size:12px}}\n"
       "</style>\n</head>\n<body>\n{}</body>\n</html>\n",
-      escape(result.target),
+      core::escape_markup(result.target),
       body);
 }
 

@@ -47,6 +47,11 @@ core::http::Response fetch(const Settings& settings,
 Outcome outcome_for(Builtin check, const Settings& settings, std::string_view path);
 bool failed_transport(Outcome& outcome, const core::http::Response& response);
 void fail(Outcome& outcome, core::checks::Reason reason, std::string message);
+// A core check's result (tls, backup, a suite's HTTP check) as an outcome.
+Outcome outcome_of(const core::checks::CheckResult& result, std::string name);
+// A client's failure as the outcome's: unreachable, or the query's. Called
+// from a catch block: a usage error (misconfiguration) is rethrown, exit 2.
+void fail_with(Outcome& outcome, const core::Error& error);
 // The start of a body for a message: one line, at most 160 characters.
 std::string excerpt(std::string_view body);
 

@@ -11,17 +11,6 @@ namespace {
 
 using core::checks::Reason;
 
-// A dependency's failure as the check's: unreachable, or the query's.
-void fail_with(Outcome& outcome, const core::Error& error) {
-  if (error.code() == core::ExitCode::usage) {
-    throw; // misconfigured: exit 2, not a failing check
-  }
-  fail(outcome,
-       error.failure() == core::Failure::none ? Reason::query
-                                              : core::checks::reason_for(error.failure()),
-       core::redact(error.what()));
-}
-
 } // namespace
 
 Outcome check_migrations(core::Context& context, Facts& facts) {
@@ -134,14 +123,7 @@ Outcome check_backup(const Settings& settings, core::Context& context) {
   spec.max_age = settings.backup_max_age;
   spec.timeout = std::max(settings.timeout, core::Milliseconds(30000));
   spec.origin = "verify.backup";
-  auto result = core::checks::run_check(spec, context.config);
-  Outcome outcome;
-  outcome.name = "backup";
-  outcome.target = result.target;
-  outcome.status = result.ok ? Status::pass : Status::fail;
-  outcome.reason = result.reason;
-  outcome.message = result.message;
-  return outcome;
+  return outcome_of(core::checks::run_check(spec, context.config), "backup");
 }
 
 } // namespace golfops::commands::verify

@@ -66,56 +66,6 @@ std::optional<std::int64_t> max_age(std::string_view value) {
 
 } // namespace
 
-void fail(Outcome& outcome, Reason reason, std::string message) {
-  outcome.status = Status::fail;
-  outcome.reason = reason;
-  outcome.message = std::move(message);
-}
-
-std::string excerpt(std::string_view body) {
-  std::string line;
-  for (char c : body.substr(0, 160)) {
-    line.push_back(c == '\n' || c == '\r' || c == '\t'    ? ' '
-                   : static_cast<unsigned char>(c) < 0x20 ? '?'
-                                                          : c);
-  }
-  if (body.size() > 160) {
-    line += "...";
-  }
-  return core::redact(line);
-}
-
-core::http::Response fetch(const Settings& settings,
-                           std::string_view path,
-                           std::string_view method,
-                           core::http::Headers headers,
-                           std::string body) {
-  core::http::Request request;
-  request.method = std::string(method);
-  request.url = settings.base_url + std::string(path);
-  request.headers = std::move(headers);
-  request.body = std::move(body);
-  request.ca_file = settings.ca_file;
-  request.total_timeout = settings.timeout;
-  request.connect_timeout = std::min(settings.timeout, core::Milliseconds(5000));
-  return core::http::perform(request);
-}
-
-Outcome outcome_for(Builtin check, const Settings& settings, std::string_view path) {
-  Outcome outcome;
-  outcome.name = std::string(to_string(check));
-  outcome.target = core::redact_url(settings.base_url + std::string(path));
-  return outcome;
-}
-
-bool failed_transport(Outcome& outcome, const core::http::Response& response) {
-  if (response.failure == core::Failure::none) {
-    return false;
-  }
-  fail(outcome, core::checks::reason_for(response.failure), core::redact(response.error));
-  return true;
-}
-
 Outcome check_endpoint(Builtin check, const Settings& settings) {
   const auto& endpoint = check == Builtin::health ? settings.health : settings.ready;
   auto outcome = outcome_for(check, settings, endpoint.path);
@@ -273,13 +223,8 @@ Outcome check_tls(const Settings& settings, core::Context& context) {
   spec.ca_file = settings.ca_file;
   spec.timeout = settings.timeout;
   spec.min_certificate_days = settings.min_certificate_days;
-  auto result = core::checks::run_check(spec, context.config);
-  Outcome outcome;
-  outcome.name = "tls";
+  auto outcome = outcome_of(core::checks::run_check(spec, context.config), "tls");
   outcome.target = spec.address;
-  outcome.status = result.ok ? Status::pass : Status::fail;
-  outcome.reason = result.reason;
-  outcome.message = result.message;
   return outcome;
 }
 

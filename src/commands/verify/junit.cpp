@@ -1,4 +1,6 @@
 #include "commands/verify/verify.hpp"
+#include "core/clock.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -8,47 +10,11 @@
 namespace golfops::commands::verify {
 namespace {
 
-// Text for an XML attribute or element: the five entities escaped, and
-// characters XML 1.0 forbids (control characters other than tab and line
-// breaks) replaced, so any message makes a well-formed file.
-std::string xml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-        out.push_back('?');
-      } else {
-        out.push_back(c);
-      }
-    }
-  }
-  return out;
-}
-
-std::string timestamp() {
-  auto now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
-  return text;
+// JUnit's schema wants ISO 8601 without a time zone: UTC, without the Z.
+std::string junit_timestamp() {
+  auto stamp = core::format_utc(std::chrono::system_clock::now());
+  stamp.pop_back();
+  return stamp;
 }
 
 std::string hostname() {
@@ -83,16 +49,17 @@ std::string junit_xml(const VerifyResult& result) {
                      failures,
                      skipped,
                      result.seconds,
-                     timestamp(),
-                     xml(hostname()));
+                     junit_timestamp(),
+                     core::escape_markup(hostname()));
   out += "    <properties>\n";
-  out += fmt::format("      <property name=\"base_url\" value=\"{}\"/>\n", xml(result.base_url));
+  out += fmt::format("      <property name=\"base_url\" value=\"{}\"/>\n",
+                     core::escape_markup(result.base_url));
   out += fmt::format("      <property name=\"rounds\" value=\"{}\"/>\n", result.rounds);
   out += "    </properties>\n";
   for (const auto& check : result.checks) {
     auto open = fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
                             check.builtin ? "golfops.verify" : "golfops.verify.suite",
-                            xml(check.name),
+                            core::escape_markup(check.name),
                             check.seconds);
     switch (check.status) {
     case Status::pass:
@@ -100,22 +67,23 @@ std::string junit_xml(const VerifyResult& result) {
       break;
     case Status::skip:
       out += open + fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                                xml(check.message));
+                                core::escape_markup(check.message));
       break;
     case Status::fail:
       if (!check.critical) {
         // A warning: CI shows it without failing the build, as the exit code does.
         out +=
             open + fmt::format(">\n      <system-out>warning: {}</system-out>\n    </testcase>\n",
-                               xml(check.message));
+                               core::escape_markup(check.message));
         break;
       }
-      out += open + fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}{}</failure>\n"
-                                "    </testcase>\n",
-                                xml(check.message),
-                                xml(core::checks::to_string(check.reason)),
-                                xml(check.target.empty() ? "" : check.target + ": "),
-                                xml(check.message));
+      out +=
+          open + fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}{}</failure>\n"
+                             "    </testcase>\n",
+                             core::escape_markup(check.message),
+                             core::escape_markup(core::checks::to_string(check.reason)),
+                             core::escape_markup(check.target.empty() ? "" : check.target + ": "),
+                             core::escape_markup(check.message));
       break;
     }
   }

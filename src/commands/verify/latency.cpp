@@ -32,13 +32,7 @@ Outcome check_latency(const Settings& settings, Facts& facts) {
   } catch (const core::Cancelled&) {
     throw;
   } catch (const core::Error& error) {
-    if (error.code() == core::ExitCode::usage) {
-      throw;
-    }
-    fail(outcome,
-         error.failure() == core::Failure::none ? core::checks::Reason::query
-                                                : core::checks::reason_for(error.failure()),
-         core::redact(error.what()));
+    fail_with(outcome, error);
     return outcome;
   }
   facts.latency = result;

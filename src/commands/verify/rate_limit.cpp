@@ -76,10 +76,7 @@ Outcome check_rate_limit(const Settings& settings, core::Context& context) {
   } catch (const core::Cancelled&) {
     throw;
   } catch (const core::Error& error) {
-    if (error.code() == core::ExitCode::usage) {
-      throw;
-    }
-    fail(outcome, core::checks::reason_for(error.failure()), core::redact(error.what()));
+    fail_with(outcome, error);
     return outcome;
   }
   if (!rule) {
@@ -245,13 +242,7 @@ Outcome check_rate_limit(const Settings& settings, core::Context& context) {
   } catch (const core::Cancelled&) {
     throw;
   } catch (const core::Error& error) {
-    if (error.code() == core::ExitCode::usage) {
-      throw;
-    }
-    fail(outcome,
-         error.failure() == core::Failure::none ? Reason::query
-                                                : core::checks::reason_for(error.failure()),
-         core::redact(error.what()));
+    fail_with(outcome, error);
   }
   return outcome;
 }

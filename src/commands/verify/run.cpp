@@ -1,6 +1,7 @@
 #include "commands/migrate/migrate.hpp"
 #include "commands/verify/builtin.hpp"
 #include "core/checks/wait.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 
@@ -60,25 +61,10 @@ Outcome run_custom(const CustomCheck& check, const Settings& settings, core::Con
   if (spec.ca_file.empty()) {
     spec.ca_file = settings.ca_file;
   }
-  auto result = core::checks::run_check(spec, context.config);
-  Outcome outcome;
-  outcome.name = spec.name;
+  auto outcome = outcome_of(core::checks::run_check(spec, context.config), spec.name);
   outcome.builtin = false;
   outcome.critical = spec.critical;
-  outcome.target = result.target;
-  outcome.status = result.ok ? Status::pass : Status::fail;
-  outcome.reason = result.reason;
-  outcome.message = result.message;
   return outcome;
-}
-
-std::string utc_now() {
-  auto now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 bool failing(const Outcome& outcome) {
@@ -88,7 +74,7 @@ bool failing(const Outcome& outcome) {
 Snapshot snapshot_of(const VerifyResult& result, const Facts& facts) {
   Snapshot snapshot;
   snapshot.base_url = result.base_url;
-  snapshot.taken_at = utc_now();
+  snapshot.taken_at = core::format_utc(std::chrono::system_clock::now());
   for (const auto& check : result.checks) {
     snapshot.checks.emplace_back(check.name, check.status);
   }
