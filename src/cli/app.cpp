@@ -122,6 +122,21 @@ void add_exit_status_footers(CLI::App* app) {
   }
 }
 
+// Whether `name` is an option that takes a value, of golfops or of any of
+// its commands.
+bool takes_value(CLI::App& app, const std::string& name) {
+  if (const auto* option = app.get_option_no_throw(name);
+      option != nullptr && option->get_expected_min() > 0) {
+    return true;
+  }
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (takes_value(*sub, name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The first word that is neither an option nor a known command, with
 // "did you mean 'migrate'?" when one is close (ninja does the same).
 std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
@@ -141,9 +156,8 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
     if (word.starts_with("-") || std::find(known.begin(), known.end(), word) != known.end()) {
       continue;
     }
-    auto* previous = app.get_option_no_throw(index > 1 ? argv[index - 1] : "");
-    if (previous != nullptr && previous->get_expected_min() > 0) {
-      continue; // the value of a global option such as --env staging
+    if (index > 1 && takes_value(app, argv[index - 1])) {
+      continue; // the value of an option: --env staging, verify --base-url URL
     }
     auto closest = core::closest_match(word, names);
     return fmt::format("unknown command '{}'{}",

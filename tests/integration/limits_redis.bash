@@ -133,13 +133,15 @@ test_case "sliding algorithms never admit more than the limit in any window of t
 for algorithm in sliding_window sliding_log; do
   run "$GOLFOPS" limits create "slide_$algorithm" --resource "slide_$algorithm" --rate 4/1s --algorithm "$algorithm"
   : >"admitted_$algorithm"
-  end=$((SECONDS + 4))
-  while ((SECONDS < end)); do
+  # Until 9 are admitted (at 4 per second that takes more than 2 s of
+  # sliding), however slow each check is here (ASan, a busy machine).
+  end=$((SECONDS + 120))
+  while (($(wc -l <"admitted_$algorithm") < 9 && SECONDS < end)); do
     "$GOLFOPS" limits check --resource "slide_$algorithm" --ip 192.0.2.9 -o json |
       jq -r 'select(.allowed) | .rules[] | select(.decision != null) | .decision.now_ms' >>"admitted_$algorithm" || true
   done
   count=$(wc -l <"admitted_$algorithm")
-  [[ $count -ge 8 ]] || fail "$algorithm: only $count admitted in 4s"
+  [[ $count -ge 9 ]] || fail "$algorithm: only $count admitted in 120 s"
   # The server's clock: in every window of 1000 ms starting at an
   # admission, at most 4 admissions.
   worst=$(sort -n "admitted_$algorithm" | awk '{ t[NR] = $1 } END { w = 0; for (i = 1; i <= NR; i++) { n = 0; for (j = i; j <= NR && t[j] < t[i] + 1000; j++) n++; if (n > w) w = n } print w }')

@@ -230,6 +230,41 @@ expect_status 0
 expect_json '.checks[0].message | test("JSON object")'
 stop_golf_api
 
+test_case "any service: paths, conditions and required headers come from configuration"
+cp golfops.toml other.toml
+cat >>other.toml <<TOML
+[verify]
+base_url = "$good"
+checks = ["health", "ready", "headers", "version"]
+[verify.health]
+path = "/version"
+conditions = ['\$.service == "golf-api"']
+[verify.ready]
+path = "/health"
+conditions = ['\$.status == "ok"']
+[verify.version]
+path = "/health"
+expect = "1.0.0"
+[verify.headers]
+path = "/no/such/route"
+required = { "X-Frame-Options" = "SAMEORIGIN", "Permissions-Policy" = "*" }
+TOML
+run "$GOLFOPS" --config other.toml config validate
+expect_status 0
+run "$GOLFOPS" --config other.toml verify -o json
+expect_status 1
+expect_failed '["headers"]'
+expect_json '.checks[2].message == "X-Frame-Options is '"'DENY'"' (expected SAMEORIGIN)"'
+expect_json '.checks[2].target | endswith("/no/such/route")'
+printf '[verify.latency]\nrate = "fast"\n' >bad-verify.toml
+run "$GOLFOPS" --config bad-verify.toml config validate
+expect_status 2
+expect_stderr "bad-verify.toml:2: verify.latency.rate: 'fast' is not a rate"
+printf '[verify.headers]\nrequired = { "Bad Name" = "x" }\n' >bad-verify.toml
+run "$GOLFOPS" --config bad-verify.toml config validate
+expect_status 2
+expect_stderr "verify.headers.required"
+
 test_case "baselines: saved before, compared after; regressions beyond tolerance fail"
 run "$GOLFOPS" verify --base-url "$good" --save-baseline before.json -o json
 expect_status 0
@@ -244,6 +279,13 @@ GOLFOPS_VERIFY_BASELINE_LATENCY_SLACK=0 GOLFOPS_VERIFY_BASELINE_LATENCY_INCREASE
 expect_status 1
 expect_failed '["baseline"]'
 expect_json '[.baseline.comparisons[] | select(.regressed) | .what] == ["p95", "migration_version"]'
+run "$GOLFOPS" verify --base-url "$good" --check health --baseline faster.json -o json
+expect_status 0
+expect_json '[.baseline.comparisons[].what] == []'
+jq '.rules_revision = -1' before.json >negative.json
+run "$GOLFOPS" verify --base-url "$good" --baseline negative.json
+expect_status 2
+expect_stderr "negative.json: rules_revision: expected a whole number of at least 0, or null"
 printf '{"format":"something else"}' >bad.json
 run "$GOLFOPS" verify --base-url "$good" --baseline bad.json
 expect_status 2
@@ -280,9 +322,66 @@ expect_stderr "--base-url"
 run "$GOLFOPS" verify --base-url "$good" --retry-interval 1s
 expect_status 2
 expect_stderr "--retry-interval: applies to retries"
+run "$GOLFOPS" verify --base-url "$good" --check health --skip health
+expect_status 2
+expect_stderr "nothing to verify"
+run "$GOLFOPS" verify --base-url "http://user:s3cret-pw@127.0.0.1:1"
+expect_status 2
+expect_stderr "credentials in the URL are refused"
+run "$GOLFOPS" verify --base-url "http://127.0.0.1:1/?token=s3cret-q"
+expect_status 2
+grep -q 's3cret' "$RUN_ERR" && fail "a URL's token was echoed"
+printf '[[check]]\npath = "/health"\nheaders = { "X-A" = "v\\r\\nX-Injected: 1" }\n' >inject.toml
+run "$GOLFOPS" verify --base-url "$good" --suite inject.toml
+expect_status 2
+expect_stderr "check[1].headers: X-A: the value is not one line of printable text"
+printf '[[check]]\npath = "/health"\nseverity = "critcal"\n' >severity.toml
+run "$GOLFOPS" verify --base-url "$good" --suite severity.toml
+expect_status 2
+expect_stderr "severity: invalid value 'critcal' (expected critical or warning)"
+GOLFOPS_VERIFY_RATE_LIMIT_CLIENT_IP=198.51.100.5x run "$GOLFOPS" verify --base-url "$good"
+expect_status 2
+expect_stderr "is not a documentation address"
+GOLFOPS_VERIFY_RATE_LIMIT_CLIENT_IP=8.8.8.8 run "$GOLFOPS" config validate
+expect_status 2
+expect_stderr "GOLFOPS_VERIFY_RATE_LIMIT_CLIENT_IP: '8.8.8.8' is not a documentation address"
+# Every failure an unreachable service: exit 3, though the database checks pass.
 start_listener closed
-run "$GOLFOPS" verify --base-url "http://127.0.0.1:$LISTENER_PORT" --check health,ready
+run "$GOLFOPS" verify --base-url "http://127.0.0.1:$LISTENER_PORT" -o json
 expect_status 3
+expect_json '[.checks[] | select(.name == "migrations" or .name == "rules") | .status] == ["pass", "pass"]'
 expect_stderr "health:"
+
+test_case "a service that limits outside golfops' buckets fails rate_limit"
+GOLFOPS_LIMITS_KEY_PREFIX=elsewhere: "$GOLFOPS" limits publish -q
+start_golf_api GOLF_API_KEY_PREFIX=elsewhere:
+run "$GOLFOPS" verify --base-url "$GOLF_API_URL" --check rate_limit
+expect_status 1
+expect_stderr "would let the next request pass: the service does not count in golfops' buckets (limits.key_prefix 'golfops:rl:')"
+stop_golf_api
+redis --scan --pattern 'elsewhere:*' | while read -r key; do redis DEL "$key" >/dev/null; done
+
+test_case "SIGTERM during the burst: exit 143, JUnit written, the burst's buckets removed"
+"$GOLFOPS" limits update api_general --rate 900/1m -q
+"$GOLFOPS" verify --base-url "$good" --check health,rate_limit,latency --junit interrupted.xml >interrupted.out 2>&1 &
+verify_pid=$!
+record_pid "$verify_pid"
+wait_for "the burst to start" sh -c "redis-cli -p $REDIS_PORT -a '$REDIS_PASSWORD' --no-auth-warning EXISTS 'golfops:rl:api_general:{ip:192.0.2.77}' | grep -q 1"
+kill -TERM "$verify_pid"
+set +e
+wait "$verify_pid"
+status=$?
+set -e
+[[ $status -eq 143 ]] || fail "expected exit 143 after SIGTERM, got $status: $(cat interrupted.out)"
+[[ -z $(redis --scan --pattern '*192.0.2.77*') ]] || fail "an interrupted burst left keys behind"
+/usr/bin/python3 - interrupted.xml <<'PY' || fail "the interrupted JUnit report is not as expected"
+import sys
+import xml.etree.ElementTree as ET
+cases = {case.get("name"): case for case in ET.parse(sys.argv[1]).getroot().iter("testcase")}
+assert cases["health"].find("failure") is None
+assert "interrupted by SIGTERM" in cases["rate_limit"].find("failure").get("message")
+assert cases["latency"].find("skipped").get("message") == "not run: interrupted"
+PY
+"$GOLFOPS" limits update api_general --rate 100/60s -q
 
 finish

@@ -127,7 +127,8 @@ TEST_CASE("verify: a baseline round-trips and regressions are judged by the tole
   CHECK_THROWS_WITH(read_baseline(dir / "other.json"), doctest::Contains("version 2 (expected 1)"));
   golfops::core::atomic_write(dir / "broken.json",
                               "{\"format\":\"golfops-verify-baseline\",\"version\":1}");
-  CHECK_THROWS_WITH(read_baseline(dir / "broken.json"), doctest::Contains("malformed baseline"));
+  CHECK_THROWS_WITH(read_baseline(dir / "broken.json"),
+                    doctest::Contains("broken.json: base_url: expected it to be there"));
 }
 
 TEST_CASE("verify: JUnit XML escapes every message and marks failures, skips and warnings") {
@@ -162,7 +163,7 @@ TEST_CASE("verify: JUnit XML escapes every message and marks failures, skips and
   CHECK(exit_code(result) == golfops::core::ExitCode::failed);
 }
 
-TEST_CASE("verify: exit 3 only when nothing could be reached") {
+TEST_CASE("verify: exit 3 when every failure is a dependency that could not be reached") {
   VerifyResult result;
   Outcome refused{
       .name = "health", .status = Status::fail, .reason = golfops::core::checks::Reason::connect};
@@ -170,7 +171,20 @@ TEST_CASE("verify: exit 3 only when nothing could be reached") {
   result.checks = {refused, skipped};
   CHECK(exit_code(result) == golfops::core::ExitCode::unreachable);
   result.checks.push_back({.name = "migrations", .status = Status::pass});
+  CHECK(exit_code(result) == golfops::core::ExitCode::unreachable);
+  result.checks.push_back(
+      {.name = "headers", .status = Status::fail, .reason = golfops::core::checks::Reason::header});
   CHECK(exit_code(result) == golfops::core::ExitCode::failed);
   result.checks = {{.name = "health", .status = Status::pass}, skipped};
   CHECK(exit_code(result) == golfops::core::ExitCode::ok);
+}
+
+TEST_CASE("verify: Prometheus text allows blanks between tokens, trailing blanks and CRLF") {
+  CHECK(prometheus_problem("x   1\n", {}).empty());
+  CHECK(prometheus_problem("x\t1\n", {}).empty());
+  CHECK(prometheus_problem("x 1 \n", {}).empty());
+  CHECK(prometheus_problem("x 1\t1700000000000 \n", {}).empty());
+  CHECK(prometheus_problem("x{ a = \"b\" , c=\"d\" }   1\n", {}).empty());
+  CHECK(prometheus_problem("# TYPE x gauge\r\nx 1\r\n", {}).empty());
+  CHECK(prometheus_problem("x 1\r\ny two\r\n", {}) == "line 2: 'two' is not a number: 'y two'");
 }

@@ -3,6 +3,7 @@
 #include "core/fs.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -11,11 +12,32 @@ namespace {
 
 constexpr std::string_view k_format = "golfops-verify-baseline";
 
-std::optional<double> optional_number(const nlohmann::json& object, const char* key) {
-  if (!object.contains(key) || object[key].is_null()) {
+// A field of a baseline file, or Error(usage) naming it and what it must be.
+[[noreturn]] void malformed(std::string_view file, std::string_view field, std::string_view want) {
+  core::throw_usage(fmt::format("{}: {}: expected {}", file, field, want));
+}
+
+const nlohmann::json& member(const nlohmann::json& object,
+                             std::string_view file,
+                             const std::string& field,
+                             const char* key) {
+  if (!object.is_object() || !object.contains(key)) {
+    malformed(file, field, "it to be there");
+  }
+  return object[key];
+}
+
+std::optional<double>
+latency_value(const nlohmann::json& latency, std::string_view file, const char* key) {
+  auto field = fmt::format("latency.{}", key);
+  const auto& value = member(latency, file, field, key);
+  if (value.is_null()) {
     return std::nullopt;
   }
-  return object[key].get<double>();
+  if (!value.is_number() || value.get<double>() < 0 || !std::isfinite(value.get<double>())) {
+    malformed(file, field, "a number of at least 0, or null");
+  }
+  return value.get<double>();
 }
 
 std::string shown(std::optional<double> value, std::string_view unit) {
@@ -80,35 +102,51 @@ Snapshot read_baseline(const std::filesystem::path& file) {
                                   field));
   }
   Snapshot snapshot;
-  try {
-    if (json.at("version").get<int>() != 1) {
-      core::throw_usage(
-          fmt::format("{}: version {} (expected 1)", field, json.at("version").dump()));
+  const auto& version = member(json, field, "version", "version");
+  if (!version.is_number_integer() || version.get<std::int64_t>() != 1) {
+    core::throw_usage(fmt::format("{}: version {} (expected 1)", field, version.dump()));
+  }
+  auto string_field = [&](const char* key) {
+    const auto& value = member(json, field, key, key);
+    if (!value.is_string()) {
+      malformed(field, key, "a string");
     }
-    snapshot.base_url = json.at("base_url").get<std::string>();
-    snapshot.taken_at = json.at("taken_at").get<std::string>();
-    for (const auto& [name, status] : json.at("checks").items()) {
-      auto word = status.get<std::string>();
-      auto parsed = word == "pass" ? Status::pass : word == "skip" ? Status::skip : Status::fail;
-      if (word != "pass" && word != "fail" && word != "skip") {
-        core::throw_usage(
-            fmt::format("{}: checks.{}: '{}' (expected pass, fail or skip)", field, name, word));
-      }
-      snapshot.checks.emplace_back(name, parsed);
+    return value.get<std::string>();
+  };
+  snapshot.base_url = string_field("base_url");
+  snapshot.taken_at = string_field("taken_at");
+  const auto& checks = member(json, field, "checks", "checks");
+  if (!checks.is_object()) {
+    malformed(field, "checks", "an object of check names and pass, fail or skip");
+  }
+  for (const auto& [name, status] : checks.items()) {
+    auto word = status.is_string() ? status.get<std::string>() : status.dump();
+    if (word != "pass" && word != "fail" && word != "skip") {
+      malformed(field, fmt::format("checks.{}", name), "pass, fail or skip");
     }
-    const auto& latency = json.at("latency");
-    snapshot.p50_ms = optional_number(latency, "p50_ms");
-    snapshot.p95_ms = optional_number(latency, "p95_ms");
-    snapshot.p99_ms = optional_number(latency, "p99_ms");
-    snapshot.error_rate = optional_number(latency, "error_rate");
-    if (!json.at("migration_version").is_null()) {
-      snapshot.migration_version = json.at("migration_version").get<std::string>();
+    snapshot.checks.emplace_back(name,
+                                 word == "pass"   ? Status::pass
+                                 : word == "skip" ? Status::skip
+                                                  : Status::fail);
+  }
+  const auto& latency = member(json, field, "latency", "latency");
+  snapshot.p50_ms = latency_value(latency, field, "p50_ms");
+  snapshot.p95_ms = latency_value(latency, field, "p95_ms");
+  snapshot.p99_ms = latency_value(latency, field, "p99_ms");
+  snapshot.error_rate = latency_value(latency, field, "error_rate");
+  if (const auto& migration = member(json, field, "migration_version", "migration_version");
+      !migration.is_null()) {
+    if (!migration.is_string()) {
+      malformed(field, "migration_version", "a string or null");
     }
-    if (!json.at("rules_revision").is_null()) {
-      snapshot.rules_revision = json.at("rules_revision").get<std::int64_t>();
+    snapshot.migration_version = migration.get<std::string>();
+  }
+  if (const auto& revision = member(json, field, "rules_revision", "rules_revision");
+      !revision.is_null()) {
+    if (!revision.is_number_integer() || revision.get<std::int64_t>() < 0) {
+      malformed(field, "rules_revision", "a whole number of at least 0, or null");
     }
-  } catch (const nlohmann::json::exception& error) {
-    core::throw_usage(fmt::format("{}: malformed baseline ({})", field, error.what()));
+    snapshot.rules_revision = revision.get<std::int64_t>();
   }
   return snapshot;
 }
@@ -151,22 +189,21 @@ compare(const Snapshot& before, const Snapshot& after, const Settings::Tolerance
                            fmt::format("<= {:.2f}%", bound * 100),
                            *after.error_rate > bound + 1e-12});
   }
-  if (before.migration_version) {
-    auto now = after.migration_version.value_or("none");
-    comparisons.push_back(
-        {"migration_version",
-         *before.migration_version,
-         now,
-         fmt::format(">= {}", *before.migration_version),
-         !after.migration_version || older(*after.migration_version, *before.migration_version)});
+  // Only what both runs measured: a check skipped now is not a regression.
+  if (before.migration_version && after.migration_version) {
+    comparisons.push_back({"migration_version",
+                           *before.migration_version,
+                           *after.migration_version,
+                           fmt::format(">= {}", *before.migration_version),
+                           older(*after.migration_version, *before.migration_version)});
   }
-  if (before.rules_revision) {
-    comparisons.push_back(
-        {"rules_revision",
-         std::to_string(*before.rules_revision),
-         after.rules_revision ? std::to_string(*after.rules_revision) : std::string("none"),
-         fmt::format(">= {}", *before.rules_revision),
-         !after.rules_revision || *after.rules_revision < *before.rules_revision});
+  if (before.rules_revision && after.rules_revision) {
+    // Revision 0: Redis holds no rules at all (lost them in a restart).
+    comparisons.push_back({"rules_revision",
+                           std::to_string(*before.rules_revision),
+                           std::to_string(*after.rules_revision),
+                           fmt::format(">= {}", *before.rules_revision),
+                           *after.rules_revision < *before.rules_revision});
   }
   return comparisons;
 }

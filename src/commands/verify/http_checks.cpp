@@ -64,6 +64,28 @@ std::optional<std::int64_t> max_age(std::string_view value) {
   return std::nullopt;
 }
 
+// What a browser acts on for header `name`: every value of every line
+// carrying it (two conflicting X-Frame-Options lines are both judged),
+// except Referrer-Policy, a fallback list whose last known token wins.
+std::vector<std::string> effective_values(const core::http::Response& response,
+                                          std::string_view name) {
+  std::vector<std::string> values;
+  for (const auto& [header, value] : response.headers) {
+    if (!core::iequals(header, name)) {
+      continue;
+    }
+    for (const auto& token : core::split(value, ',')) {
+      if (auto text = trim(token); !text.empty()) {
+        values.push_back(text);
+      }
+    }
+  }
+  if (core::iequals(name, "Referrer-Policy") && values.size() > 1) {
+    values.erase(values.begin(), values.end() - 1);
+  }
+  return values;
+}
+
 } // namespace
 
 Outcome check_endpoint(Builtin check, const Settings& settings) {
@@ -139,17 +161,20 @@ Outcome check_headers(const Settings& settings) {
   }
   std::vector<std::string> problems;
   for (const auto& [name, allowed] : settings.headers.required) {
-    auto value = response.header(name);
     bool any = allowed.size() == 1 && allowed.front() == "*";
     auto wanted = any ? std::string("any value") : fmt::format("{}", fmt::join(allowed, " or "));
-    if (!value || trim(*value).empty()) {
+    auto values = effective_values(response, name);
+    if (values.empty()) {
       problems.push_back(fmt::format("{} missing (expected {})", name, wanted));
       continue;
     }
-    if (!any && std::none_of(allowed.begin(), allowed.end(), [&](const std::string& candidate) {
-          return core::iequals(candidate, trim(*value));
-        })) {
-      problems.push_back(fmt::format("{} is '{}' (expected {})", name, excerpt(*value), wanted));
+    for (const auto& value : values) {
+      if (!any && std::none_of(allowed.begin(), allowed.end(), [&](const std::string& candidate) {
+            return core::iequals(candidate, value);
+          })) {
+        problems.push_back(fmt::format("{} is '{}' (expected {})", name, excerpt(value), wanted));
+        break;
+      }
     }
   }
   bool https = settings.base_url.starts_with("https://");

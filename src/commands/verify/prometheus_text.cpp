@@ -31,6 +31,16 @@ std::string_view read_name(std::string_view line, std::size_t& at, bool label) {
   return line.substr(start, at - start);
 }
 
+bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+void skip_blanks(std::string_view line, std::size_t& at) {
+  while (at < line.size() && blank(line[at])) {
+    ++at;
+  }
+}
+
 bool is_value(std::string_view text) {
   if (text == "+Inf" || text == "-Inf" || text == "Inf" || text == "NaN") {
     return true;
@@ -44,9 +54,7 @@ bool is_value(std::string_view text) {
 std::string read_labels(std::string_view line, std::size_t& at) {
   ++at; // {
   while (true) {
-    while (at < line.size() && line[at] == ' ') {
-      ++at;
-    }
+    skip_blanks(line, at);
     if (at < line.size() && line[at] == '}') {
       ++at;
       return {};
@@ -55,10 +63,12 @@ std::string read_labels(std::string_view line, std::size_t& at) {
     if (name.empty()) {
       return "expected a label name";
     }
+    skip_blanks(line, at);
     if (at >= line.size() || line[at] != '=') {
       return fmt::format("expected = after label '{}'", name);
     }
     ++at;
+    skip_blanks(line, at);
     if (at >= line.size() || line[at] != '"') {
       return fmt::format("expected a quoted value for label '{}'", name);
     }
@@ -83,6 +93,7 @@ std::string read_labels(std::string_view line, std::size_t& at) {
     if (!closed) {
       return fmt::format("unterminated value of label '{}'", name);
     }
+    skip_blanks(line, at);
     if (at < line.size() && line[at] == ',') {
       ++at;
       continue;
@@ -122,6 +133,10 @@ std::string prometheus_problem(std::string_view text, const std::vector<std::str
         text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
     start = end == std::string_view::npos ? text.size() : end + 1;
     ++number;
+    // CRLF line ends and trailing blanks are allowed.
+    while (!line.empty() && (blank(line.back()) || line.back() == '\r')) {
+      line.remove_suffix(1);
+    }
     auto at_line = [&](std::string_view problem) {
       return fmt::format("line {}: {}: '{}'", number, problem, line.substr(0, 80));
     };
@@ -168,22 +183,29 @@ std::string prometheus_problem(std::string_view text, const std::vector<std::str
     if (name.empty()) {
       return at_line("expected a metric name");
     }
+    auto after_name = at;
+    skip_blanks(line, at);
     if (at < line.size() && line[at] == '{') {
       if (auto problem = read_labels(line, at); !problem.empty()) {
         return at_line(problem);
       }
+    } else {
+      at = after_name; // the blanks before the value
     }
-    if (at >= line.size() || line[at] != ' ') {
+    if (at >= line.size() || !blank(line[at])) {
       return at_line("expected a space and a value");
     }
-    auto rest = line.substr(at + 1);
-    auto space = rest.find(' ');
+    skip_blanks(line, at);
+    auto rest = line.substr(at);
+    auto space = rest.find_first_of(" \t");
     auto value = rest.substr(0, space);
     if (!is_value(value)) {
       return at_line(fmt::format("'{}' is not a number", value));
     }
     if (space != std::string_view::npos) {
-      auto timestamp = rest.substr(space + 1);
+      std::size_t from = space;
+      skip_blanks(rest, from);
+      auto timestamp = rest.substr(from);
       std::int64_t milliseconds = 0;
       auto [ptr, error] =
           std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), milliseconds);

@@ -2,6 +2,7 @@
 #include "commands/limits/limits.hpp"
 #include "commands/limits/session.hpp"
 #include "commands/verify/builtin.hpp"
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 
@@ -55,6 +56,8 @@ struct ResetAfter {
   std::vector<limits::Rule> rules;
   std::string value;
   ~ResetAfter() {
+    // Also when SIGINT or SIGTERM ends the burst: no trace of it stays.
+    core::CancellationShield shield;
     try {
       reset_buckets(redis, prefix, rules, value);
     } catch (...) { // NOLINT(bugprone-empty-catch): the run's result stands; keys expire anyway
@@ -212,6 +215,21 @@ Outcome check_rate_limit(const Settings& settings, core::Context& context) {
     // What the bucket itself says, looked at without counting: the wait a
     // service should announce.
     auto bucket = limits::run_script(redis, options.key_prefix, *rule, client_ip, 0);
+    if (bucket.allowed) {
+      // Nothing counted where golfops keeps the rule's buckets: the
+      // service limits somewhere else (its own counters, another
+      // prefix), so its numbers cannot be checked against the rule's.
+      fail(outcome,
+           Reason::query,
+           fmt::format("429 after {} requests, but the bucket in Redis ({}) would let the "
+                       "next request pass: the service does not count in golfops' buckets "
+                       "(limits.key_prefix "
+                       "'{}')",
+                       rule->rate.limit,
+                       limits::bucket_keys(options.key_prefix, *rule, client_ip).state,
+                       options.key_prefix));
+      return outcome;
+    }
     if (!retry_after) {
       problems.push_back(fmt::format("Retry-After {} (expected whole seconds)",
                                      shown_header(response, "Retry-After")));

@@ -67,6 +67,11 @@ Checked check_flags(const Flags& flags) {
   if (!flags.base_url.empty()) {
     checked.base_url = base_url_from(flags.base_url, "--base-url");
   }
+  for (const auto& [given, flag] : {std::pair{&flags.checks, "--check"}, {&flags.skip, "--skip"}}) {
+    if (!given->empty() && names(*given).empty()) {
+      core::throw_usage(fmt::format("{}: empty (expected check names such as health,ready)", flag));
+    }
+  }
   if (!flags.checks.empty()) {
     checked.only = parse_builtins(names(flags.checks), "--check");
   }
@@ -164,7 +169,7 @@ void register_verify(CLI::App& app, commands::Selected& selected) {
                       "Write this run's baseline to FILE (before a deploy)");
   command->footer(
       "Exit status 0 when every check passes, 1 when one fails (each failure says expected vs "
-      "seen), 3 when the service cannot be reached at all.\n\n"
+      "seen), 2 for bad input, 3 when every failure is a dependency that cannot be reached.\n\n"
       "EXAMPLES:\n  golfops verify --base-url https://staging.example.com --junit verify.xml\n"
       "  golfops verify --save-baseline before.json && deploy && golfops verify --baseline "
       "before.json --retry-timeout 2m\n"
@@ -205,6 +210,9 @@ void register_verify(CLI::App& app, commands::Selected& selected) {
       }
       auto result = run_verify(options, context);
       commands::Outcome outcome{render(result), exit_code(result)};
+      if (result.interrupted_by != 0) {
+        outcome.exit_status = 128 + result.interrupted_by;
+      }
       if (!flags->junit.empty()) {
         core::atomic_write(flags->junit, junit_xml(result), 0644);
       }

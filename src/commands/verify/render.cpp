@@ -50,6 +50,7 @@ core::output::Report render(const VerifyResult& result) {
   json["passed"] = result.passed();
   json["seconds"] = rounded(result.seconds);
   json["rounds"] = result.rounds;
+  json["interrupted"] = result.interrupted_by != 0;
   json["checks"] = nlohmann::json::array();
   int passed = 0;
   int failed = 0;
@@ -117,15 +118,25 @@ core::output::Report render(const VerifyResult& result) {
   json["saved_baseline"] = result.saved_baseline.empty()
                                ? nlohmann::json()
                                : nlohmann::json(result.saved_baseline.string());
-  auto summary = fmt::format("{} passed, {} failed, {} skipped{} in {:.1f} s{}",
-                             passed,
-                             failed,
-                             skipped,
-                             warned > 0 ? fmt::format(", {} warnings", warned) : "",
-                             result.seconds,
-                             result.rounds > 1 ? fmt::format(" ({} rounds)", result.rounds) : "");
+  auto summary =
+      fmt::format("{} passed, {} failed, {} skipped{} in {:.1f} s{}",
+                  passed,
+                  failed,
+                  skipped,
+                  warned > 0 ? fmt::format(", {} warning{}", warned, warned == 1 ? "" : "s") : "",
+                  result.seconds,
+                  result.rounds > 1 ? fmt::format(" ({} rounds)", result.rounds) : "");
+  if (result.interrupted_by != 0) {
+    report.notes.push_back(fmt::format("NOT verified: interrupted by {} ({})",
+                                       result.interrupted_by == 15 ? "SIGTERM" : "SIGINT",
+                                       summary));
+    return report;
+  }
   report.notes.push_back(
       fmt::format("{}: {}", result.passed() ? "verified" : "NOT verified", summary));
+  if (!result.baseline.empty() && result.baseline_url != result.base_url) {
+    report.notes.push_back(fmt::format("the baseline was taken against {}", result.baseline_url));
+  }
   if (!result.saved_baseline.empty()) {
     report.notes.push_back(fmt::format("baseline saved to {}", result.saved_baseline.string()));
   }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
@@ -164,14 +165,11 @@ core::ExitCode exit_code(const VerifyResult& result) {
   if (result.passed()) {
     return core::ExitCode::ok;
   }
-  bool any_passed = std::any_of(result.checks.begin(), result.checks.end(), [](const auto& check) {
-    return check.status == Status::pass;
-  });
   bool all_unreachable =
       std::all_of(result.checks.begin(), result.checks.end(), [](const Outcome& check) {
         return !failing(check) || core::checks::is_unreachable(check.reason);
       });
-  return !any_passed && all_unreachable ? core::ExitCode::unreachable : core::ExitCode::failed;
+  return all_unreachable ? core::ExitCode::unreachable : core::ExitCode::failed;
 }
 
 VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
@@ -186,7 +184,26 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
                                     custom.spec.origin));
     }
   }
+  // Names are how JSON, JUnit and baselines tell checks apart.
+  std::vector<std::string> names;
+  for (auto check : every_builtin()) {
+    names.emplace_back(to_string(check));
+  }
+  names.emplace_back("baseline");
+  for (const auto& custom : options.custom) {
+    if (std::find(names.begin(), names.end(), custom.spec.name) != names.end()) {
+      core::throw_usage(fmt::format("{}: check name '{}' is taken (by a built-in check or another "
+                                    "check); give it another name",
+                                    custom.spec.origin,
+                                    custom.spec.name));
+    }
+    names.push_back(custom.spec.name);
+  }
   auto planned = plan_builtins(settings, context.config);
+  if (planned.empty() && options.custom.empty()) {
+    core::throw_usage("--skip: nothing to verify: every built-in check is skipped and no suite "
+                      "adds one");
+  }
   std::optional<Snapshot> before;
   if (!options.baseline.empty()) {
     before = read_baseline(options.baseline);
@@ -227,12 +244,14 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
     pending[index] = result.checks[index].status != Status::skip;
   }
   int round = 0;
+  std::optional<std::size_t> running; // the check under way
   auto poll = [&] {
     ++round;
     for (std::size_t index = 0; index < slots.size(); ++index) {
       if (!pending[index]) {
         continue;
       }
+      running = index;
       context.cancel.check();
       auto& outcome = result.checks[index];
       context.progress.status(fmt::format(
@@ -243,29 +262,54 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
                                      : run_custom(*slots[index].custom, settings, context);
       outcome.seconds = std::chrono::duration<double>(Clock::now() - check_start).count();
       outcome.attempts = round > 1 ? attempts + 1 : 1;
+      running.reset();
       // A check that passed stays passed; the rest run again next round.
       pending[index] = failing(outcome);
     }
     return std::none_of(pending.begin(), pending.end(), [](bool again) { return again; });
   };
-  if (options.retry_timeout) {
-    core::checks::WaitOptions wait{*options.retry_timeout, options.retry_interval};
-    auto outcome = core::checks::wait_until(wait, poll, [&](int) {
-      auto left = std::count(pending.begin(), pending.end(), true);
-      context.progress.status(fmt::format("verify: {} failing, retrying until {} has passed",
-                                          left,
-                                          core::format_duration(*options.retry_timeout)));
-    });
-    result.rounds = outcome.attempts;
-  } else {
-    poll();
-    result.rounds = 1;
+  try {
+    if (options.retry_timeout) {
+      core::checks::WaitOptions wait{*options.retry_timeout, options.retry_interval};
+      auto outcome = core::checks::wait_until(wait, poll, [&](int) {
+        auto left = std::count(pending.begin(), pending.end(), true);
+        context.progress.status(fmt::format("verify: {} failing, retrying until {} has passed",
+                                            left,
+                                            core::format_duration(*options.retry_timeout)));
+      });
+      result.rounds = outcome.attempts;
+    } else {
+      poll();
+      result.rounds = 1;
+    }
+  } catch (const core::Cancelled& cancelled) {
+    // CI's timeout sends SIGTERM: report what ran (and write --junit), the
+    // check that was running as failed, the rest as not run.
+    result.interrupted_by = cancelled.signal();
+    result.rounds = round;
+    if (running) {
+      auto& current = result.checks[*running];
+      fail(current,
+           core::checks::Reason::none,
+           fmt::format("interrupted by {}{}",
+                       cancelled.signal() == SIGTERM ? "SIGTERM" : "SIGINT",
+                       current.message.empty() ? "" : "; the attempt before: " + current.message));
+    }
+    for (std::size_t index = 0; index < slots.size(); ++index) {
+      // Never run: still as set up, no message.
+      if (pending[index] && result.checks[index].message.empty()) {
+        result.checks[index].status = Status::skip;
+        result.checks[index].attempts = 0;
+        result.checks[index].message = "not run: interrupted";
+      }
+    }
   }
   context.progress.status("");
   result.latency = facts.latency;
   result.snapshot = snapshot_of(result, facts);
-  if (before) {
+  if (before && result.interrupted_by == 0) {
     result.baseline = options.baseline;
+    result.baseline_url = before->base_url;
     result.comparisons = compare(*before, result.snapshot, settings.tolerances);
     std::vector<std::string> regressions;
     auto reason = core::checks::Reason::query;
@@ -296,7 +340,7 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
     }
     result.checks.push_back(outcome);
   }
-  if (!options.save_baseline.empty()) {
+  if (!options.save_baseline.empty() && result.interrupted_by == 0) {
     core::atomic_write(options.save_baseline, baseline_json(result.snapshot), 0644);
     result.saved_baseline = options.save_baseline;
   }

@@ -5,9 +5,11 @@
 #include "core/fs.hpp"
 #include "core/http/client.hpp"
 #include "core/load/schedule.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -127,6 +129,22 @@ double fraction(const Config& config, std::string_view key) {
   return percent / 100.0;
 }
 
+// RFC 5737 and RFC 3849: addresses reserved for documentation.
+bool documentation_address(const std::string& text) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    auto address = ntohl(v4.s_addr);
+    auto network = address & 0xffffff00U;
+    return network == 0xc0000200U || network == 0xc6336400U || network == 0xcb007100U;
+  }
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return v6.s6_addr[0] == 0x20 && v6.s6_addr[1] == 0x01 && v6.s6_addr[2] == 0x0d &&
+           v6.s6_addr[3] == 0xb8;
+  }
+  return false;
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>> default_security_headers() {
   return {
       {"X-Content-Type-Options", {"nosniff"}},
@@ -186,13 +204,21 @@ std::vector<Builtin> parse_builtins(const std::vector<std::string>& names, std::
 
 std::string base_url_from(std::string_view text, std::string_view field) {
   core::http::require_http_url(text, field);
+  if (core::http::has_credentials(text)) {
+    core::throw_usage(fmt::format("{}: credentials in the URL are refused (they would show in "
+                                  "process lists); send them as a header from a suite file: "
+                                  "headers = {{ Authorization = \"...\" }}",
+                                  field));
+  }
   std::string url(text);
   while (url.ends_with('/')) {
     url.pop_back();
   }
   if (url.find('?') != std::string::npos || url.find('#') != std::string::npos) {
-    core::throw_usage(fmt::format(
-        "{}: '{}' has a query or fragment (expected scheme://host[:port][/prefix])", field, text));
+    core::throw_usage(fmt::format("{}: '{}' has a query or fragment (expected "
+                                  "scheme://host[:port][/prefix])",
+                                  field,
+                                  core::redact_url(text)));
   }
   return url;
 }
@@ -257,11 +283,18 @@ Settings settings_from(const Config& config) {
   rate_limit.path = path(config, "verify.rate_limit.path");
   rate_limit.body = config.text("verify.rate_limit.body");
   rate_limit.client_ip = config.text("verify.rate_limit.client_ip");
-  rate_limit.client_ip_header = config.text("verify.rate_limit.client_ip_header");
-  if (!rate_limit.client_ip_header.empty()) {
-    core::http::require_header_name(rate_limit.client_ip_header,
-                                    label(config, "verify.rate_limit.client_ip_header"));
+  // Verify deletes this address's buckets before and after its burst: an
+  // address no real client has, or it would reset someone's limits.
+  if (!documentation_address(rate_limit.client_ip)) {
+    core::throw_usage(fmt::format("{}: '{}' is not a documentation address (expected one in "
+                                  "192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 or 2001:db8::/32, "
+                                  "which no real client has: verify resets its buckets)",
+                                  label(config, "verify.rate_limit.client_ip"),
+                                  rate_limit.client_ip));
   }
+  rate_limit.client_ip_header = config.text("verify.rate_limit.client_ip_header");
+  core::http::require_header_name(rate_limit.client_ip_header,
+                                  label(config, "verify.rate_limit.client_ip_header"));
   rate_limit.max_requests = bounded(config, "verify.rate_limit.max_requests", 1, 100000);
 
   auto& latency = settings.latency;

@@ -157,16 +157,19 @@ struct VerifyResult {
   std::optional<core::load::Result> latency; // the burst, when it ran
   std::vector<Comparison> comparisons;       // with --baseline
   std::filesystem::path baseline;
+  std::string baseline_url; // the service the baseline was taken against
   std::filesystem::path saved_baseline;
   double seconds = 0;
-  int rounds = 1; // with --retry-timeout: how many times failing checks ran
+  int rounds = 1;         // with --retry-timeout: how many times failing checks ran
+  int interrupted_by = 0; // SIGINT or SIGTERM ended the run: what ran is reported
   bool passed() const;
 };
 
 VerifyResult run_verify(const VerifyOptions& options, core::Context& context);
 
-// 0 every critical check passed; 1 one failed; 3 the target could not be
-// reached at all (every failure is dns/connect/tls/timeout, nothing passed).
+// 0 every critical check passed; 1 one failed; 3 every failure is a
+// dependency that could not be reached (dns, connect, tls, timeout): the
+// service down, not wrong. An interrupted run is 128 + the signal.
 core::ExitCode exit_code(const VerifyResult& result);
 
 // Built-in checks by name; Error(usage) naming `field` for an unknown one.

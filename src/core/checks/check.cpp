@@ -463,6 +463,11 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
   }
   spec.type = *type;
   spec.name = entry.text("name").empty() ? std::string(to_string(spec.type)) : entry.text("name");
+  if (entry.text("severity") != "critical" && entry.text("severity") != "warning") {
+    throw_usage(fmt::format("{}: invalid value '{}' (expected critical or warning)",
+                            field("severity"),
+                            entry.text("severity")));
+  }
   spec.critical = entry.text("severity") != "warning";
   spec.timeout = parse_duration(entry.text("timeout"), field("timeout"));
   if (spec.timeout.count() <= 0) {
@@ -498,7 +503,15 @@ CheckSpec spec_from(const config::Entry& entry, std::string_view array, std::siz
   require_method(spec.method, field("method"));
   for (const auto& item : entry.value("headers").items) {
     auto colon = item.find(": ");
-    spec.headers.emplace_back(item.substr(0, colon), item.substr(colon + 2));
+    auto name = item.substr(0, colon);
+    auto value = item.substr(colon + 2);
+    http::require_header_name(name, field("headers"));
+    // A line break would end the header and start another (injection).
+    if (!printable(value)) {
+      throw_usage(fmt::format(
+          "{}: {}: the value is not one line of printable text", field("headers"), name));
+    }
+    spec.headers.emplace_back(std::move(name), std::move(value));
   }
   spec.body = entry.text("body");
   spec.status = parse_long(entry.value("status"), field("status"));

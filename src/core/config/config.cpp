@@ -282,12 +282,13 @@ public:
           continue;
         }
       }
-      if (auto nested = node.as_table()) {
+      const KeySpec* spec = find_key(key);
+      // A table is a section, unless the key holds a map (header = value).
+      if (auto nested = node.as_table(); nested && (!spec || spec->type != ValueType::string_map)) {
         read_table(file, *nested, key, profile_note);
         continue;
       }
       auto where = location(file, node);
-      const KeySpec* spec = find_key(key);
       if (spec == nullptr) {
         auto suggestion = closest_key(key);
         m_problems.push_back(fmt::format(

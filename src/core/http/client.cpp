@@ -27,6 +27,7 @@ struct Transfer {
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {};
+  bool body_too_large = false;
 
   ~Transfer() {
     curl_slist_free_all(header_list);
@@ -37,7 +38,12 @@ struct Transfer {
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<Transfer*>(user)->response.body.append(data, size * count);
+  auto* transfer = static_cast<Transfer*>(user);
+  if (transfer->response.body.size() + size * count > transfer->request->max_body_bytes) {
+    transfer->body_too_large = true;
+    return 0; // libcurl ends the transfer: CURLE_WRITE_ERROR
+  }
+  transfer->response.body.append(data, size * count);
   return size * count;
 }
 
@@ -159,7 +165,11 @@ void finish(Transfer& transfer, CURLcode code) {
   response.seconds = seconds;
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &response.status);
   response.certificate_days_left = certificate_days_left(transfer.easy);
-  if (code != CURLE_OK) {
+  if (transfer.body_too_large) {
+    response.failure = Failure::io;
+    response.error = fmt::format("the answer's body is larger than {}, the most golfops reads",
+                                 format_size(transfer.request->max_body_bytes));
+  } else if (code != CURLE_OK) {
     response.failure = classify(code);
     response.error =
         transfer.error_buffer[0] != '\0' ? transfer.error_buffer : curl_easy_strerror(code);
@@ -239,6 +249,25 @@ void require_http_url(std::string_view url, std::string_view field) {
                   field,
                   redact_url(url),
                   status == CURLUE_OK ? "" : fmt::format(": {}", curl_url_strerror(status))));
+}
+
+bool has_credentials(std::string_view url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
+  auto text = std::string(url);
+  if (curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
+    return false;
+  }
+  for (auto part : {CURLUPART_USER, CURLUPART_PASSWORD}) {
+    char* value = nullptr;
+    if (curl_url_get(parsed.get(), part, &value, 0) == CURLUE_OK && value != nullptr) {
+      bool present = value[0] != '\0';
+      curl_free(value);
+      if (present) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 Response perform(const Request& request) {

@@ -23,6 +23,9 @@ struct Request {
   bool follow_redirects = false; // a redirect is an answer worth seeing, not following
   bool verify_tls = true;
   std::string ca_file; // empty: the system trust store
+  // A larger body ends the transfer as a failure: probes read answers
+  // whole, and a misbehaving endpoint must not exhaust memory.
+  std::size_t max_body_bytes = 16 << 20;
 };
 
 // Why a request got no HTTP answer: core::Failure, typed from libcurl's code.
@@ -54,6 +57,10 @@ void require_header_name(std::string_view name, std::string_view field);
 // Throws Error(usage) naming `field` unless `url` is an http:// or https:// URL
 // libcurl can parse.
 void require_http_url(std::string_view url, std::string_view field);
+
+// Whether `url` carries a user or password ("https://user:pw@host/"): they
+// would show in process lists and logs, so commands refuse them.
+bool has_credentials(std::string_view url);
 
 // Runs one request. Transport failures are returned, not thrown.
 Response perform(const Request& request);

@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/http/client.hpp"
 #include "core/load/plan.hpp"
 #include "core/load/wire.hpp"
 #include "core/redact.hpp"
@@ -46,8 +47,7 @@ std::pair<Origin, std::string> split_url(std::string_view url, std::string_view 
                     redact_url(url),
                     status == CURLUE_OK ? "" : fmt::format(" ({})", curl_url_strerror(status))));
   }
-  if (!url_part(parsed.get(), CURLUPART_USER).empty() ||
-      !url_part(parsed.get(), CURLUPART_PASSWORD).empty()) {
+  if (http::has_credentials(url)) {
     throw_usage(fmt::format("{}: credentials in the URL are not sent; use --header "
                             "'Authorization: ...' instead",
                             field));
