@@ -116,11 +116,23 @@ window_start_is_far() {
 for algorithm in fixed_window sliding_window sliding_log gcra; do
   run "$GOLFOPS" limits create "again_$algorithm" --resource "again_$algorithm" --rate 2/2s --algorithm "$algorithm"
   expect_status 0
-  wait_for "the start of a window" window_start_is_far
-  run "$GOLFOPS" limits check --resource "again_$algorithm" --ip 192.0.2.1
-  run "$GOLFOPS" limits check --resource "again_$algorithm" --ip 192.0.2.1
-  expect_status 0
-  run "$GOLFOPS" limits check --resource "again_$algorithm" --ip 192.0.2.1 -o json
+  # Three checks must fall in one 2 s window; on a machine so busy that
+  # they did not (the server's clock says), start again on a fresh bucket.
+  for attempt in 1 2 3 4 5; do
+    "$GOLFOPS" limits reset "again_$algorithm" --ip 192.0.2.1 --yes -q
+    wait_for "the start of a window" window_start_is_far
+    run "$GOLFOPS" limits check --resource "again_$algorithm" --ip 192.0.2.1 -o json
+    first=$(jq '.rules[] | select(.decision != null) | .decision.now_ms' "$RUN_OUT")
+    run "$GOLFOPS" limits check --resource "again_$algorithm" --ip 192.0.2.1
+    second_status=$RUN_STATUS
+    run "$GOLFOPS" limits check --resource "again_$algorithm" --ip 192.0.2.1 -o json
+    third=$(jq '.rules[] | select(.decision != null) | .decision.now_ms' "$RUN_OUT")
+    if ((first / 2000 == third / 2000 && third - first < 2000)); then
+      break
+    fi
+    echo "attempt $attempt: the checks spanned $((third - first)) ms across a window; again"
+  done
+  [[ $second_status -eq 0 ]] || fail "$algorithm: the second check was refused"
   expect_status 1
   retry_ms=$(jq '.rules[] | select(.decision != null) | .decision.retry_after_ms' "$RUN_OUT")
   [[ $retry_ms -gt 0 && $retry_ms -le 2400 ]] || fail "$algorithm: retry_after_ms $retry_ms"
