@@ -338,7 +338,7 @@ expect_stderr "check[1].headers: X-A: the value is not one line of printable tex
 printf '[[check]]\npath = "/health"\nseverity = "critcal"\n' >severity.toml
 run "$GOLFOPS" verify --base-url "$good" --suite severity.toml
 expect_status 2
-expect_stderr "severity: invalid value 'critcal' (expected critical or warning)"
+expect_stderr "check[1].severity: invalid value 'critcal' (expected one of: critical, warning)"
 GOLFOPS_VERIFY_RATE_LIMIT_CLIENT_IP=198.51.100.5x run "$GOLFOPS" verify --base-url "$good"
 expect_status 2
 expect_stderr "is not a documentation address"

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/load/threshold.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 
 #include <algorithm>
@@ -124,8 +125,8 @@ std::vector<CustomCheck> custom_checks_from(const std::vector<core::config::Entr
                  : entry.text("url");
     check.spec = core::checks::spec_from(filled, array, index + 1);
     if (!entry.is_set("name")) {
-      check.spec.name =
-          fmt::format("{} {}", check.spec.method, has_path ? check.path : check.spec.url);
+      check.spec.name = fmt::format(
+          "{} {}", check.spec.method, has_path ? check.path : core::redact_url(check.spec.url));
     }
     checks.push_back(std::move(check));
   }

@@ -367,6 +367,29 @@ std::string check_value(const KeySpec& spec, const Value& value, const std::stri
   return {};
 }
 
+// Registers the secrets a value holds by what it is: a secret key whole;
+// passwords and tokens in URLs, credential headers in a map.
+void register_parts(const KeySpec& key, const Value& value) {
+  if (key.secret) {
+    register_secret(value.text);
+  }
+  if (!key.secret_parts) {
+    return;
+  }
+  if (key.type == ValueType::string_map) {
+    for (const auto& item : value.items) {
+      auto colon = item.find(": ");
+      if (colon != std::string::npos) {
+        register_secret(header_secret(item.substr(0, colon), item.substr(colon + 2)));
+      }
+    }
+    return;
+  }
+  for (const auto& secret : url_secrets(value.text)) {
+    register_secret(secret);
+  }
+}
+
 } // namespace
 
 std::string value_label(const Value& value, std::string_view key) {
@@ -573,26 +596,6 @@ Config load(const LoadOptions& options) {
   }
   // Secrets by what they are, wherever they were written: URL passwords and
   // tokens, credential headers.
-  auto register_parts = [](const KeySpec& key, const Value& value) {
-    if (key.secret) {
-      register_secret(value.text);
-    }
-    if (!key.secret_parts) {
-      return;
-    }
-    if (key.type == ValueType::string_map) {
-      for (const auto& item : value.items) {
-        auto colon = item.find(": ");
-        if (colon != std::string::npos) {
-          register_secret(header_secret(item.substr(0, colon), item.substr(colon + 2)));
-        }
-      }
-      return;
-    }
-    for (const auto& secret : url_secrets(value.text)) {
-      register_secret(secret);
-    }
-  };
   for (const auto& key : schema()) {
     register_parts(key, config.value(key.name));
   }
@@ -637,7 +640,19 @@ std::vector<Entry> read_entries(const toml::array& array,
   std::map<std::string, Value, std::less<>> values;
   std::map<std::string, std::vector<Entry>, std::less<>> entries;
   FileReader reader(values, entries, problems, environment);
-  return reader.entries_of(file, array, spec, "");
+  auto read = reader.entries_of(file, array, spec, "");
+  for (std::size_t index = 0; index < read.size(); ++index) {
+    for (const auto& key : spec.keys) {
+      const auto& value = read[index].value(key.name);
+      register_parts(key, value);
+      auto problem =
+          check_value(key, value, fmt::format("{}[{}].{}", spec.name, index + 1, key.name));
+      if (!problem.empty()) {
+        problems.push_back(fmt::format("{}: {}", value.origin, problem));
+      }
+    }
+  }
+  return read;
 }
 
 const std::vector<Entry>& Config::entries(std::string_view array) const {
