@@ -7,8 +7,11 @@
 #include "core/redact.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <exception>
 #include <fmt/format.h>
+#include <thread>
 
 namespace golfops::commands::verify {
 namespace {
@@ -58,8 +61,15 @@ struct ResetAfter {
   ~ResetAfter() {
     // Also when SIGINT or SIGTERM ends the burst: no trace of it stays.
     core::CancellationShield shield;
+    bool interrupted = std::uncaught_exceptions() > 0;
     try {
       reset_buckets(redis, prefix, rules, value);
+      // The request under way when the signal came is still being served
+      // and counts after this reset: clear again once it has landed.
+      for (int settle = 0; interrupted && settle < 10; ++settle) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        reset_buckets(redis, prefix, rules, value);
+      }
     } catch (...) { // NOLINT(bugprone-empty-catch): the run's result stands; keys expire anyway
     }
   }
