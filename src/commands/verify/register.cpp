@@ -35,18 +35,10 @@ struct Flags {
 std::vector<std::string> names(const std::vector<std::string>& values) {
   std::vector<std::string> out;
   for (const auto& value : values) {
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      auto comma = value.find(',', start);
-      auto part =
-          value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (auto& part : core::split(value, ',')) {
       if (!part.empty()) {
-        out.push_back(part);
+        out.push_back(std::move(part));
       }
-      if (comma == std::string::npos) {
-        break;
-      }
-      start = comma + 1;
     }
   }
   return out;
