@@ -512,6 +512,18 @@ test_case() {
   echo "--- $CURRENT_TEST"
 }
 
+# outside_window_edge PERIOD_S NEEDED_S: fixed windows start on the clock (at
+# multiples of the period since the epoch), so counts made across a window's
+# end start again. A test that counts in one window for up to NEEDED_S seconds
+# waits for the next window when fewer remain in this one.
+outside_window_edge() {
+  local left=$(($1 - $(date +%s) % $1))
+  if ((left < $2)); then
+    echo "(waiting ${left}s for the next ${1}s window to start)"
+    sleep "$((left + 1))"
+  fi
+}
+
 finish() {
   echo "$HARNESS_TESTS test cases, $HARNESS_FAILED failed"
   [[ $HARNESS_FAILED -eq 0 ]]
