@@ -12,15 +12,22 @@ build_packages=(
 )
 test_packages=(locales postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl jq man-db python3
   fish zsh # the cli suite has each shell check its completion script
+  prometheus # promtool checks and unit-tests packaging/prometheus (the server never starts)
   # The reference service (examples/golf-api): verify's tests and the demo run it.
   python3-fastapi python3-uvicorn python3-psycopg2 python3-redis
 )
 bench_packages=(hyperfine valgrind time wrk hey apache2-utils alembic python3-psycopg2 sqitch libdbd-pg-perl)
 
 all=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}")
-if [[ "${1:-}" == "--skip-bench" ]]; then
-  all=("${build_packages[@]}" "${test_packages[@]}")
-fi
+case "${1:-}" in
+  --skip-bench) all=("${build_packages[@]}" "${test_packages[@]}") ;;
+  --build-only) all=("${build_packages[@]}") ;; # packaging/Dockerfile's build stage
+  "") ;;
+  *)
+    echo "install-deps.sh: unknown option '$1' (expected --skip-bench or --build-only)" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for package in "${all[@]}"; do
@@ -50,7 +57,7 @@ fi
 
 # The locale tests run golfops under: libpq and glibc answer in German there,
 # and golfops' failure reasons must not change (tests/integration/deadlines.bash).
-if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
+if [[ "${1:-}" != --build-only ]] && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
   "${sudo_cmd[@]}" sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
   "${sudo_cmd[@]}" locale-gen >/dev/null
 fi

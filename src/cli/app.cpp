@@ -14,6 +14,7 @@
 #include "core/cancel.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -102,14 +103,23 @@ void register_introspection(CLI::App& app, Selected& selected) {
       return Outcome{report};
     };
   });
-  // Used by the build to write man/golfops.1; not shown in help.
-  auto* man = app.add_subcommand("__man", "Print the man page")->group("");
-  man->callback([&app, &selected] {
+  // Writes man/ and completions/ under DIR: the build's copy that is
+  // installed, and (the regenerate target) the repository's committed one.
+  // Not shown in help.
+  auto top = std::make_shared<std::string>();
+  auto* generate =
+      app.add_subcommand("__generate", "Write the man pages and completions")->group("");
+  generate->add_option("dir", *top, "the directory to write man/ and completions/ under")
+      ->required();
+  generate->callback([&app, &selected, top] {
     selected.needs_config = false;
-    selected.run = [&app](Invocation&) {
-      core::output::Report report;
-      report.text = man_page(app, build_info::k_version);
-      return Outcome{report};
+    selected.run = [&app, top](Invocation&) {
+      for (const auto& file : generated_files(app, build_info::k_version)) {
+        auto path = std::filesystem::path(*top) / file.path;
+        std::filesystem::create_directories(path.parent_path());
+        core::atomic_write(path, file.content, 0644);
+      }
+      return Outcome{core::output::Report{}};
     };
   });
 }

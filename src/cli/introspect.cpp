@@ -1,5 +1,8 @@
 #include "cli/introspect.hpp"
 
+#include "cli/command_tree.hpp"
+#include "cli/man_pages.hpp"
+
 #include <fmt/format.h>
 #include <functional>
 #include <set>
@@ -18,31 +21,9 @@ const char* const k_exit_status_help =
 
 namespace {
 
-struct Node {
-  std::vector<std::string> path; // subcommand names below the root
-  const CLI::App* app;
-};
-
-std::vector<Node> visible_commands(const CLI::App& root) {
-  std::vector<Node> nodes;
-  std::function<void(const CLI::App*, std::vector<std::string>)> walk =
-      [&](const CLI::App* app, std::vector<std::string> path) {
-        nodes.push_back({path, app});
-        for (const auto* sub : app->get_subcommands(
-                 [](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
-          auto child = path;
-          child.push_back(sub->get_name());
-          walk(sub, child);
-        }
-      };
-  walk(&root, {});
-  return nodes;
-}
-
 std::vector<std::string> subcommand_names(const CLI::App* app) {
   std::vector<std::string> names;
-  for (const auto* sub : app->get_subcommands(
-           [](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
+  for (const auto* sub : visible_subcommands(app)) {
     names.push_back(sub->get_name());
   }
   return names;
@@ -72,7 +53,7 @@ std::vector<OptionWords> described_options(const CLI::App* app) {
 
 // The options offered at a node: its own, then the root's (global options
 // apply below every subcommand) that it does not define itself (--help).
-std::vector<OptionWords> described_options_below(const CLI::App& root, const Node& node) {
+std::vector<OptionWords> described_options_below(const CLI::App& root, const CommandNode& node) {
   auto options = described_options(node.app);
   if (node.path.empty()) {
     return options;
@@ -93,7 +74,7 @@ std::vector<OptionWords> described_options_below(const CLI::App& root, const Nod
 }
 
 // The same as words on a command line: --name and -n.
-std::vector<std::string> option_words_below(const CLI::App& root, const Node& node) {
+std::vector<std::string> option_words_below(const CLI::App& root, const CommandNode& node) {
   std::vector<std::string> words;
   for (const auto& option : described_options_below(root, node)) {
     for (const auto& name : option.long_names) {
@@ -186,8 +167,7 @@ std::string zsh_script(const CLI::App& root) {
   std::string cases;
   for (const auto& node : visible_commands(root)) {
     std::vector<std::string> commands;
-    for (const auto* sub : node.app->get_subcommands(
-             [](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
+    for (const auto* sub : visible_subcommands(node.app)) {
       commands.push_back(
           single_quoted_posix(fmt::format("{}:{}", sub->get_name(), sub->get_description())));
     }
@@ -274,8 +254,7 @@ complete -c golfops -f
   for (const auto& node : visible_commands(root)) {
     auto condition =
         single_quoted_fish(fmt::format("__golfops_at '{}'", fmt::join(node.path, " ")));
-    for (const auto* sub : node.app->get_subcommands(
-             [](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
+    for (const auto* sub : visible_subcommands(node.app)) {
       out += fmt::format("complete -c golfops -n {} -a {} -d {}\n",
                          condition,
                          single_quoted_fish(sub->get_name()),
@@ -300,23 +279,6 @@ complete -c golfops -f
   return out;
 }
 
-std::string roff_escape(std::string text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '-') {
-      out += "\\-";
-    } else {
-      out += c;
-    }
-  }
-  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) {
-    out.insert(0, "\\&");
-  }
-  return out;
-}
-
 } // namespace
 
 std::string completion_script(const CLI::App& app, const std::string& shell) {
@@ -329,45 +291,16 @@ std::string completion_script(const CLI::App& app, const std::string& shell) {
   return fish_script(app);
 }
 
-std::string man_page(const CLI::App& app, const std::string& version) {
-  std::string out =
-      fmt::format(".TH GOLFOPS 1 \"\" \"golfops {}\" \"User Commands\"\n"
-                  ".SH NAME\ngolfops \\- {}\n"
-                  ".SH SYNOPSIS\n.B golfops\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR "
-                  "[\\fIOPTIONS\\fR]\n",
-                  version,
-                  roff_escape(app.get_description()));
-  auto options_section = [&](const CLI::App* command) {
-    std::string text;
-    for (const auto* option : command->get_options()) {
-      if (option->get_group().empty()) {
-        continue;
-      }
-      text += fmt::format(".TP\n.B {}\n{}\n",
-                          roff_escape(option->get_name(false, true)),
-                          roff_escape(option->get_description()));
-    }
-    return text;
-  };
-  out += ".SH GLOBAL OPTIONS\n" + options_section(&app);
-  out += ".SH COMMANDS\n";
-  for (const auto& node : visible_commands(app)) {
-    if (node.path.empty()) {
-      continue;
-    }
-    out += fmt::format(".SS golfops {}\n{}\n",
-                       roff_escape(fmt::format("{}", fmt::join(node.path, " "))),
-                       roff_escape(node.app->get_description()));
-    out += options_section(node.app);
+std::vector<GeneratedFile> generated_files(const CLI::App& app, const std::string& version) {
+  std::vector<GeneratedFile> files;
+  for (auto& page : man_pages(app, version)) {
+    files.push_back({"man/" + page.file_name, std::move(page.text)});
   }
-  out += ".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nthe operation ran and failed\n.TP\n2\n"
-         "usage or configuration error\n.TP\n3\na dependency (database, Redis, HTTP target) is "
-         "unreachable\n.TP\n4\nrefused for safety (needs \\-\\-yes, lock held, target not empty)\n";
-  out += ".SH ENVIRONMENT\n.TP\n.B GOLFOPS_CONFIG\nconfig file to read\n.TP\n.B DATABASE_URL, "
-         "REDIS_URL, PG*\nstandard connection variables\n.TP\n.B GOLFOPS_<SECTION>_<KEY>\nany "
-         "config key, e.g. GOLFOPS_DATABASE_CONNECT_TIMEOUT\n.TP\n.B NO_COLOR\ndisable colour\n";
-  out += ".SH SEE ALSO\nThe docs/ directory of the golfops source.\n";
-  return out;
+  // The names each shell's completion directory expects.
+  files.push_back({"completions/golfops.bash", bash_script(app)});
+  files.push_back({"completions/_golfops", zsh_script(app)});
+  files.push_back({"completions/golfops.fish", fish_script(app)});
+  return files;
 }
 
 } // namespace golfops::cli

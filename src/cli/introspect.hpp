@@ -5,10 +5,18 @@
 
 namespace golfops::cli {
 
-// Shell completion scripts and the man page, generated from the CLI11
-// definitions so a flag is documented in exactly one place.
+// Shell completion scripts, generated from the CLI11 definitions so a flag
+// is documented in exactly one place.
 std::string completion_script(const CLI::App& app, const std::string& shell);
-std::string man_page(const CLI::App& app, const std::string& version);
+
+// Everything generated from the CLI definitions that the repository commits
+// and packages install: man/*.1 and completions/ (golfops.bash, _golfops,
+// golfops.fish), as paths relative to the repository's top.
+struct GeneratedFile {
+  std::string path;
+  std::string content;
+};
+std::vector<GeneratedFile> generated_files(const CLI::App& app, const std::string& version);
 
 // The footer every command's --help ends with.
 extern const char* const k_exit_status_help;

@@ -128,4 +128,14 @@ utc_hour=$(date -u +%H)
 jq -e --arg hour "$utc_hour" '.time | test("T" + $hour + ":")' "$RUN_ERR" >/dev/null ||
   [[ $(date -u +%M) == 59 || $(date -u +%M) == 00 ]] || fail "time is not UTC: $(cat "$RUN_ERR")"
 
+test_case "the packaged example config validates once its password file exists"
+project="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+sed "s|/etc/golfops/database.password|$HARNESS_TMP/pg.password|" \
+  "$project/packaging/config.toml.example" >example.toml
+run "$GOLFOPS" --config example.toml config validate
+expect_status 0
+run "$GOLFOPS" --config example.toml --env staging config show -o json
+expect_status 0
+expect_json '[.values[] | select(.key == "database.url") | .value] == ["postgres://golfops@db.staging.internal:5432/golf"]'
+
 finish

@@ -202,6 +202,18 @@ run "$GOLFOPS" limits violations --limit 3 -o json
 expect_json '.violations | length == 3'
 run "$GOLFOPS" limits stats --rule login_burst -o json
 expect_json '.rules == [{"rule": "login_burst", "checks": 5, "over": 1, "buckets": 2, "shadow": false}]'
+# For Prometheus (golfops-limits.timer): the same counts, atomically, quiet.
+run "$GOLFOPS" limits stats --since 1h --quiet --metrics-file "$HARNESS_TMP/limits.prom"
+expect_status 0
+expect_no_stdout
+grep -qx 'golfops_ratelimit_checks{rule="login_burst",shadow="false"} 5' limits.prom || fail "no checks metric: $(cat limits.prom)"
+grep -qx 'golfops_ratelimit_over{rule="login_burst",shadow="false"} 1' limits.prom || fail "no over metric"
+grep -qx 'golfops_ratelimit_over{rule="shadow_key",shadow="true"} 2' limits.prom || fail "no shadow metric"
+grep -qx 'golfops_ratelimit_window_seconds 3600' limits.prom || fail "no window metric"
+grep -qx 'golfops_ratelimit_error 0' limits.prom || fail "no error metric"
+run "$GOLFOPS" limits stats --metrics-file "$HARNESS_TMP/no/such/dir/limits.prom"
+expect_status 2
+expect_stderr "--metrics-file"
 grep -q 0123456789abcdef "$HARNESS_TMP/all-output" && fail "an API key was shown"
 run "$GOLFOPS" limits usage --api-key sk_live_0123456789abcdef
 expect_status 2
@@ -312,6 +324,10 @@ test_case "Redis down: check exits 3; a change is saved but says it is not publi
 stop_redis
 run "$GOLFOPS" limits check --resource login --ip 1.2.3.4
 expect_status 3
+run "$GOLFOPS" limits stats --since 1h --metrics-file "$HARNESS_TMP/limits.prom"
+expect_status 3
+grep -q '^golfops_ratelimit_error{reason="connect"} 1$' limits.prom || fail "Redis down is not in the metrics: $(cat limits.prom)"
+grep -q '^golfops_ratelimit_over' limits.prom && fail "old counts stayed in the metrics file"
 run "$GOLFOPS" limits update login_burst --rate 4/1h
 expect_status 3
 expect_stderr "the change is saved in PostgreSQL but not published"

@@ -223,6 +223,12 @@ UsageResult run_usage(const LimitsOptions& options, core::Context& context);
 ResetResult run_reset(const LimitsOptions& options, core::Context& context);
 ViolationsResult run_violations(const LimitsOptions& options, core::Context& context);
 StatsResult run_stats(const LimitsOptions& options, core::Context& context);
+// stats --metrics-file: per-rule gauges for node_exporter's textfile
+// collector (packaging/prometheus alerts on them).
+std::string stats_metrics_text(const StatsResult& result);
+inline constexpr std::string_view k_stats_error_metric = "golfops_ratelimit_error";
+inline constexpr std::string_view k_stats_error_help =
+    "1 when the last golfops limits stats --metrics-file run failed (reason: connect, ...).";
 ScriptResult run_script(const LimitsOptions& options);
 BenchResult run_bench(const LimitsOptions& options, core::Context& context);
 

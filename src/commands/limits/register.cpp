@@ -2,6 +2,8 @@
 #include "commands/limits/limits.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/output/textfile.hpp"
 #include "core/strings.hpp"
 #include "core/units.hpp"
 
@@ -47,6 +49,7 @@ struct Flags {
   std::string cost;
   std::string top;
   std::string rule;
+  std::string metrics_file;
   bool all = false;
   std::string since;
   std::string concurrency;
@@ -538,8 +541,25 @@ void register_limits(CLI::App& app, commands::Selected& selected) {
 
   auto* stats = family->add_subcommand("stats", "Checks and denials per rule (from Redis)");
   add_since(stats, *flags, "1d");
-  wire(stats, [](LimitsOptions options, commands::Invocation& invocation) {
-    return commands::Outcome{render(run_stats(options, invocation.context))};
+  stats->add_option("--metrics-file",
+                    flags->metrics_file,
+                    "Also write the counts to PATH atomically (node_exporter's textfile "
+                    "collector: golfops_ratelimit_*); a failure is written there too");
+  stats->footer("EXAMPLES:\n  golfops limits stats --since 6h\n  golfops limits stats --since 1h "
+                "--metrics-file /var/lib/golfops/metrics/golfops_limits.prom");
+  // A failure before or during the run (bad config, Redis down) is written
+  // to the metrics file, so the alert sees golfops failing, not old counts.
+  selected.error_exits.push_back(commands::metrics_file_error_exit(
+      "limits", std::string(k_stats_error_metric), std::string(k_stats_error_help)));
+  wire(stats, [flags](LimitsOptions options, commands::Invocation& invocation) {
+    if (!flags->metrics_file.empty()) {
+      core::require_file_place(flags->metrics_file, "--metrics-file");
+    }
+    auto result = run_stats(options, invocation.context);
+    if (!flags->metrics_file.empty()) {
+      core::output::write_textfile(flags->metrics_file, stats_metrics_text(result));
+    }
+    return commands::Outcome{render(result)};
   });
 
   auto* script = family->add_subcommand("script", "The enforcement scripts services load (Lua)");
