@@ -20,6 +20,14 @@ fi
 started=$SECONDS
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# A TOML basic string: the checkout's path may hold quotes, backslashes, tabs.
+toml_string() {
+  local text=${1//\\/\\\\}
+  text=${text//\"/\\\"}
+  text=${text//$'\t'/\\t}
+  text=${text//$'\n'/\\n}
+  printf '"%s"' "$text"
+}
 api_pid=""
 servers_up=false
 finish() {
@@ -29,7 +37,9 @@ finish() {
     wait "$api_pid" 2>/dev/null || true
   fi
   if [[ $servers_up == true && $keep == false ]]; then
-    "$golfops" dev down >/dev/null || true
+    # Not through the demo's config: whatever went wrong with it, the
+    # servers still stop.
+    env -u GOLFOPS_CONFIG "$golfops" dev down >/dev/null || true
   fi
   exit "$status"
 }
@@ -74,7 +84,9 @@ echo "listening on $api (log: $demo/golf-api.log)"
 config=$demo/golfops.toml
 {
   cat "$dev_config"
-  printf '\n[backup]\ndir = "%s"\n\n[verify]\nbase_url = "%s"\n' "$backups" "$api"
+  # Absolute: the demo's commands work from any directory.
+  printf '\n[migrate]\ndir = %s\n' "$(toml_string "$PWD/migrations")"
+  printf '\n[backup]\ndir = %s\n\n[verify]\nbase_url = "%s"\n' "$(toml_string "$backups")" "$api"
   printf '\n[[health.check]]\nname = "postgres"\ntype = "postgres"\n'
   printf '\n[[health.check]]\nname = "redis"\ntype = "redis"\n'
   printf '\n[[health.check]]\nname = "golf-api"\ntype = "http"\nurl = "%s/ready"\nconditions = [%s]\n' \

@@ -222,6 +222,9 @@ metrics = Metrics()
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
+MAX_BODY_BYTES = 64 * 1024
+
+
 def error_body(request, status, code, message):
     return JSONResponse(
         status_code=status,
@@ -235,7 +238,13 @@ async def every_response(request: Request, call_next):
     request.state.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
     start = time.perf_counter()
     try:
-        response = await call_next(request)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            # Refused before it is read: no request here needs more.
+            response = error_body(request, 413, "too_large",
+                                  f"the body is {declared} bytes; at most {MAX_BODY_BYTES}")
+        else:
+            response = await call_next(request)
     except Exception:  # noqa: BLE001 - the client gets JSON, the log the trace
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         response = error_body(request, 500, "internal", "internal server error")
@@ -307,6 +316,10 @@ async def http_error(request: Request, error: StarletteHTTPException):
 @app.exception_handler(RequestValidationError)
 async def invalid_request(request: Request, error: RequestValidationError):
     first = error.errors()[0] if error.errors() else {"loc": [], "msg": "invalid request"}
+    if first.get("type") == "value_error.jsondecode":
+        return error_body(request, 422, "invalid", f"the body is not JSON: {first['msg']}")
+    if list(first["loc"]) == ["body"] and first.get("type") == "value_error.missing":
+        return error_body(request, 422, "invalid", "a JSON object body is required")
     field = ".".join(str(part) for part in first["loc"] if part != "body")
     return error_body(request, 422, "invalid",
                       f"{field}: {first['msg']}" if field else first["msg"])

@@ -6,9 +6,11 @@
 #include "core/units.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <optional>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,19 +99,130 @@ void atomic_write(const std::filesystem::path& path, std::string_view content, m
   file.commit();
 }
 
+namespace {
+
+// Something that is there and is not a file: a device, FIFO, socket, or a
+// pipe reached through /dev/stdout.
+bool is_special(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode);
+}
+
+// Where a chain of symbolic links ends, existing or not (a dangling link's
+// target is created, as `cp` and shells do).
+std::filesystem::path link_target(const std::filesystem::path& path) {
+  auto target = path;
+  std::error_code error;
+  for (int hops = 0; hops < 40 && std::filesystem::is_symlink(target, error); ++hops) {
+    auto next = std::filesystem::read_symlink(target, error);
+    if (error) {
+      break;
+    }
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  return target;
+}
+
+// /dev/stdout, /dev/fd/1, /proc/self/fd/1 ...: golfops' own descriptor, written
+// as it is (opening the path anew would start at offset 0 of a redirected
+// file, or replace it).
+std::optional<int> own_descriptor(const std::filesystem::path& path) {
+  auto text = path.string();
+  if (text == "/dev/stdout") {
+    return 1;
+  }
+  if (text == "/dev/stderr") {
+    return 2;
+  }
+  for (std::string_view prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    if (text.starts_with(prefix)) {
+      int fd = -1;
+      auto digits = std::string_view(text).substr(prefix.size());
+      auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), fd);
+      if (error == std::errc() && end == digits.data() + digits.size() && fd >= 0) {
+        return fd;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void write_all(int fd, const std::filesystem::path& path, std::string_view content) {
+  while (!content.empty()) {
+    auto written = ::write(fd, content.data(), content.size());
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written <= 0) {
+      throw_failed(fmt::format("cannot write '{}': {}", path.string(), errno_text()));
+    }
+    content.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+void write_through(const std::filesystem::path& path, std::string_view content) {
+  if (auto fd = own_descriptor(path)) {
+    write_all(*fd, path, content);
+    return;
+  }
+  // O_NONBLOCK only to open: a FIFO with no reader is an error, not a hang.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    throw_failed(fmt::format("cannot write '{}': {}", path.string(), errno_text()));
+  }
+  UniqueFd owned(fd);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  write_all(fd, path, content);
+}
+
+} // namespace
+
+void write_named_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  if (is_special(path) || own_descriptor(path)) {
+    write_through(path, content);
+    return;
+  }
+  atomic_write(link_target(path), content, mode);
+}
+
 void require_file_place(const std::filesystem::path& path, std::string_view field) {
   auto text = path.string();
-  auto directory = path.parent_path();
   std::error_code error;
   if (text.empty() || text.ends_with('/')) {
     throw_usage(fmt::format("{}: '{}' is not a file name", field, text));
   }
-  if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
-    throw_usage(fmt::format("{}: '{}': no directory '{}'", field, text, directory.string()));
-  }
   if (std::filesystem::is_directory(path, error)) {
     throw_usage(fmt::format("{}: '{}' is a directory (expected a file name)", field, text));
   }
+  if (own_descriptor(path)) {
+    return;
+  }
+  if (is_special(path)) {
+    if (::access(path.c_str(), W_OK) != 0) {
+      throw_usage(fmt::format("{}: cannot write '{}': {}", field, text, errno_text()));
+    }
+    return;
+  }
+  auto target = link_target(path);
+  auto directory = target.parent_path();
+  if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
+    throw_usage(fmt::format("{}: '{}': no directory '{}'", field, text, directory.string()));
+  }
+  // Tried, not guessed from modes: root passes every permission check but
+  // not a read-only or virtual file system (/proc).
+  auto probe =
+      ((directory.empty() ? std::filesystem::path(".") : directory) / ".golfops-probe.XXXXXX")
+          .string();
+  int fd = ::mkostemp(probe.data(), O_CLOEXEC);
+  if (fd < 0) {
+    throw_usage(fmt::format("{}: '{}': cannot create files in '{}': {}",
+                            field,
+                            text,
+                            directory.empty() ? "." : directory.string(),
+                            errno_text()));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 std::string

@@ -43,9 +43,17 @@ private:
 // Writes `content` to `path` atomically (an AtomicFile written at once).
 void atomic_write(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 
-// Where a command will write `path` (--metrics-file, --html): a file name in
-// a directory that exists, checked before anything runs so a typo is a
-// usage error, not a lost file afterwards. Throws Error(usage) naming `field`.
+// Writes a file the user named (--junit, --html, --save-baseline,
+// --metrics-file). A device, FIFO or /dev/stdout is written through, never
+// replaced; a symbolic link keeps pointing where it did and its target is
+// replaced atomically; anything else is written atomically at `path`.
+void write_named_file(const std::filesystem::path& path, std::string_view content, mode_t mode);
+
+// Where a command will write `path` with write_named_file: checked before
+// anything runs so a typo or an unwritable place is a usage error, not a
+// lost report afterwards. A file name in a directory where files can be
+// created (tried), or an existing device or FIFO. Throws Error(usage)
+// naming `field`.
 void require_file_place(const std::filesystem::path& path, std::string_view field);
 
 // The most read_file reads: files read whole are configs, migrations,

@@ -187,6 +187,26 @@ void register_credentials_in(std::string_view text) {
   }
 }
 
+bool is_secret_variable(std::string_view name) {
+  auto key = lower(name);
+  for (std::string_view part : {"token",
+                                "secret",
+                                "passw",
+                                "pwd",
+                                "key",
+                                "auth",
+                                "credential",
+                                "signature",
+                                "private",
+                                "session",
+                                "cookie"}) {
+    if (key.find(part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool is_secret_header(std::string_view name) {
   auto key = lower(name);
   for (std::string_view exact : {"authorization", "proxy-authorization", "cookie", "set-cookie"}) {

@@ -41,6 +41,11 @@ void register_credentials_in(std::string_view text);
 // Cookie, Set-Cookie, and names with token, secret, password, api-key/apikey.
 bool is_secret_header(std::string_view name);
 
+// An environment variable whose name says it holds a secret (SMOKE_TOKEN,
+// API_KEY, DB_PASSWORD, ...): its value is registered when a config
+// interpolates it, so a condition or message quoting it is redacted too.
+bool is_secret_variable(std::string_view name);
+
 // The value as it may be shown: a secret header's credential redacted, its
 // scheme kept ("Bearer ******").
 std::string redact_header_value(std::string_view name, std::string_view value);

@@ -52,6 +52,12 @@ jq -e '.error.code == "unauthorized" and .request_id == "trace-42"' body.json >/
 json_post -d '{"username":"x"}' "$good/api/login" | jq -e '.error.code == "invalid" and (.error.message | test("username"))' >/dev/null ||
   fail "a short username is not a JSON 422"
 curl -s "$good/api/games?status=lost" | jq -e '.error.code == "bad_request"' >/dev/null || fail "a bad status is not a JSON 400"
+json_post -H 'X-Forwarded-For: 198.51.100.10' -d '{"username":1' "$good/api/login" |
+  jq -e '.error.code == "invalid" and (.error.message | startswith("the body is not JSON"))' >/dev/null ||
+  fail "malformed JSON is not named"
+head -c 100000 /dev/zero | tr '\0' 'a' >big.json
+[[ $(json_post -o body.json -w '%{http_code}' --data-binary @big.json "$good/api/rooms") == 413 ]] &&
+  jq -e '.error.code == "too_large"' body.json >/dev/null || fail "a 100 kB body was not refused with 413"
 [[ $(curl -s -o /dev/null -D - "$good/nowhere" | grep -ci '^x-request-id: [0-9a-f]\{32\}') == 1 ]] || fail "no generated request id"
 for _ in $(seq 10); do json_post -o /dev/null -H 'X-Forwarded-For: 198.51.100.9' -d '{"username":"bob"}' "$good/api/login"; done
 curl -s -D headers.txt -o body.json -H 'Content-Type: application/json' -H 'X-Forwarded-For: 198.51.100.9' -d '{"username":"bob"}' "$good/api/login"
@@ -351,6 +357,89 @@ run "$GOLFOPS" verify --base-url "http://127.0.0.1:$LISTENER_PORT" -o json
 expect_status 3
 expect_json '[.checks[] | select(.name == "migrations" or .name == "rules") | .status] == ["pass", "pass"]'
 expect_stderr "health:"
+
+test_case "from a new-user trial: report files, empty flags, control characters, spaced lists"
+# /dev/stdout is golfops' own stdout: the XML, then the table.
+run "$GOLFOPS" verify --base-url "$good" --check health --junit /dev/stdout
+expect_status 0
+expect_stdout "<testsuites"
+expect_stdout "health"
+# A symbolic link stays one (its target gets the report), dangling or not.
+echo old >real.xml
+ln -s real.xml link.xml
+ln -s made-by-verify.xml dangling.xml
+run "$GOLFOPS" verify --base-url "$good" --check health --junit link.xml --save-baseline dangling.xml
+expect_status 0
+[[ -L link.xml && -L dangling.xml ]] || fail "a symbolic link was replaced"
+grep -q "<testsuites" real.xml || fail "the link's target did not get the report"
+grep -q '"version"' made-by-verify.xml || fail "the dangling link's target was not created"
+if [[ $(id -u) -eq 0 ]]; then
+  mknod null-device c 1 3
+  run "$GOLFOPS" verify --base-url "$good" --check health --junit null-device
+  expect_status 0
+  [[ -c null-device ]] || fail "a device was replaced by a file"
+fi
+# Where no file can be created: refused before anything is sent.
+run "$GOLFOPS" verify --base-url "$good" --check health --junit /proc/golfops-report.xml
+expect_status 2
+expect_stderr "--junit: '/proc/golfops-report.xml': cannot create files in '/proc'"
+expect_stderr_lines 1
+for flag in --junit --save-baseline --baseline --suite --expect-version --retry-timeout; do
+  run "$GOLFOPS" verify --base-url "$good" "$flag" ""
+  expect_status 2
+  expect_stderr "$flag: empty"
+done
+run "$GOLFOPS" verify --base-url ""
+expect_status 2
+expect_stderr "--base-url: empty"
+run "$GOLFOPS" verify --base-url "$good" --check 'health, ready'
+expect_status 0
+printf '[[check]]\nname = "a\\nb\\u001b[31mRED"\npath = "/health"\n' >control.toml
+run "$GOLFOPS" verify --base-url "$good" --suite control.toml
+expect_status 2
+expect_stderr "check[1].name: '(not shown)' is not a name"
+expect_stderr_lines 1
+printf '[verify.headers]\nrequired = { "X-Frame-Options" = "DENY\\r\\nX: y" }\n' >header-value.toml
+run "$GOLFOPS" --config header-value.toml verify --base-url "$good" --check headers
+expect_status 2
+expect_stderr "X-Frame-Options: not one line of printable text"
+expect_stderr_lines 1
+# A secret in a condition is redacted in JUnit as everywhere else.
+printf '[[check]]\nname = "secret"\npath = "/health"\nconditions = ["header.content-type contains ${SMOKE_TOKEN}"]\n' >secret.toml
+SMOKE_TOKEN=s3cr3tTOKENvalue run "$GOLFOPS" verify --base-url "$good" --check health --suite secret.toml --junit secret.xml
+expect_status 1
+grep -q s3cr3tTOKENvalue secret.xml "$RUN_OUT" "$RUN_ERR" && fail "the token was shown"
+grep -q 'contains \*\*\*\*\*\*' secret.xml || fail "the condition is not in the JUnit file: $(cat secret.xml)"
+
+test_case "SIGINT during the latency burst: latency is the interrupted check, the rest not run"
+# Only the burst asks for /health many times: interrupt once it is under way.
+health_requests() {
+  curl -s -m 2 "$good/metrics" | awk '/^golf_api_http_requests_total.*route="\/health"/ { n += $2 } END { print n + 0 }'
+}
+GOLFOPS_VERIFY_LATENCY_DURATION=20s "$GOLFOPS" verify --base-url "$good" --check health,latency,migrations \
+  --junit burst.xml >burst.out 2>&1 &
+verify_pid=$!
+record_pid "$verify_pid"
+before=$(health_requests)
+burst_started() { (($(health_requests) >= before + 10)); }
+wait_for "the burst to start" burst_started
+kill -INT "$verify_pid"
+set +e
+wait "$verify_pid"
+status=$?
+set -e
+[[ $status -eq 130 ]] || fail "expected exit 130 after SIGINT, got $status: $(cat burst.out)"
+/usr/bin/python3 - burst.xml <<'PY' || fail "the interrupted JUnit report is not as expected: $(cat burst.xml)"
+import sys
+import xml.etree.ElementTree as ET
+cases = {case.get("name"): case for case in ET.parse(sys.argv[1]).getroot().iter("testcase")}
+assert cases["health"].find("failure") is None
+failure = cases["latency"].find("failure")
+assert failure is not None and failure.get("type") == "interrupted", failure
+assert "interrupted by SIGINT" in failure.get("message")
+assert float(cases["latency"].get("time")) > 0.1
+assert cases["migrations"].find("skipped").get("message") == "not run: interrupted"
+PY
 
 test_case "a service that limits outside golfops' buckets fails rate_limit"
 GOLFOPS_LIMITS_KEY_PREFIX=elsewhere: "$GOLFOPS" limits publish -q

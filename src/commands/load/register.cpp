@@ -294,7 +294,7 @@ commands::Outcome
 outcome_of(const LoadReport& report, const std::filesystem::path& html, bool live = true) {
   commands::Outcome outcome{render(report)};
   if (!html.empty()) {
-    core::atomic_write(html, html_report(report), 0644);
+    core::write_named_file(html, html_report(report), 0644);
     outcome.report.notes.push_back(fmt::format("report: {}", html.string()));
   }
   if (live && report.result.interrupted) {

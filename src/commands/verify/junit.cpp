@@ -1,5 +1,6 @@
 #include "commands/verify/verify.hpp"
 #include "core/clock.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 
 #include <algorithm>
@@ -9,6 +10,21 @@
 
 namespace golfops::commands::verify {
 namespace {
+
+// Text as the file shows it: secrets redacted (a condition naming
+// ${TOKEN} holds it), then escaped for XML.
+std::string shown(std::string_view text) {
+  return core::escape_markup(core::redact(text));
+}
+
+// The failure's type attribute: its reason, or what cut it short.
+std::string failure_type(const Outcome& check) {
+  auto reason = core::checks::to_string(check.reason);
+  if (!reason.empty()) {
+    return std::string(reason);
+  }
+  return check.message.starts_with("interrupted by") ? "interrupted" : "failure";
+}
 
 // JUnit's schema wants ISO 8601 without a time zone: UTC, without the Z.
 std::string junit_timestamp() {
@@ -50,16 +66,15 @@ std::string junit_xml(const VerifyResult& result) {
                      skipped,
                      result.seconds,
                      junit_timestamp(),
-                     core::escape_markup(hostname()));
+                     shown(hostname()));
   out += "    <properties>\n";
-  out += fmt::format("      <property name=\"base_url\" value=\"{}\"/>\n",
-                     core::escape_markup(result.base_url));
+  out += fmt::format("      <property name=\"base_url\" value=\"{}\"/>\n", shown(result.base_url));
   out += fmt::format("      <property name=\"rounds\" value=\"{}\"/>\n", result.rounds);
   out += "    </properties>\n";
   for (const auto& check : result.checks) {
     auto open = fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
                             check.builtin ? "golfops.verify" : "golfops.verify.suite",
-                            core::escape_markup(check.name),
+                            shown(check.name),
                             check.seconds);
     switch (check.status) {
     case Status::pass:
@@ -67,23 +82,22 @@ std::string junit_xml(const VerifyResult& result) {
       break;
     case Status::skip:
       out += open + fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                                core::escape_markup(check.message));
+                                shown(check.message));
       break;
     case Status::fail:
       if (!check.critical) {
         // A warning: CI shows it without failing the build, as the exit code does.
         out +=
             open + fmt::format(">\n      <system-out>warning: {}</system-out>\n    </testcase>\n",
-                               core::escape_markup(check.message));
+                               shown(check.message));
         break;
       }
-      out +=
-          open + fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}{}</failure>\n"
-                             "    </testcase>\n",
-                             core::escape_markup(check.message),
-                             core::escape_markup(core::checks::to_string(check.reason)),
-                             core::escape_markup(check.target.empty() ? "" : check.target + ": "),
-                             core::escape_markup(check.message));
+      out += open + fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}{}</failure>\n"
+                                "    </testcase>\n",
+                                shown(check.message),
+                                shown(failure_type(check)),
+                                shown(check.target.empty() ? "" : check.target + ": "),
+                                shown(check.message));
       break;
     }
   }

@@ -36,8 +36,10 @@ std::vector<std::string> names(const std::vector<std::string>& values) {
   std::vector<std::string> out;
   for (const auto& value : values) {
     for (auto& part : core::split(value, ',')) {
-      if (!part.empty()) {
-        out.push_back(std::move(part));
+      // 'health, ready' as written in a shell or YAML list.
+      auto first = part.find_first_not_of(' ');
+      if (first != std::string::npos) {
+        out.push_back(part.substr(first, part.find_last_not_of(' ') - first + 1));
       }
     }
   }
@@ -167,8 +169,21 @@ void register_verify(CLI::App& app, commands::Selected& selected) {
       "before.json --retry-timeout 2m\n"
       "  golfops verify --suite checks/smoke.toml --slo 'p99<300ms'\n"
       "  golfops verify --check migrations --check rules");
-  command->callback([&selected, flags] {
+  command->callback([&selected, flags, command] {
     auto checked = check_flags(*flags);
+    // `--baseline "$UNSET"` must not quietly turn a regression gate off.
+    for (const auto* option : command->get_options()) {
+      if (option->count() == 0 || option->get_expected_min() < 1) {
+        continue;
+      }
+      for (const auto& value : option->results()) {
+        if (value.empty()) {
+          core::throw_usage(fmt::format("--{}: empty (expected a value; leave the flag out for the "
+                                        "default)",
+                                        option->get_lnames().front()));
+        }
+      }
+    }
     if (!flags->expect_version.empty()) {
       selected.config_flags["verify.version.expect"] = {flags->expect_version, "--expect-version"};
     }
@@ -206,7 +221,7 @@ void register_verify(CLI::App& app, commands::Selected& selected) {
         outcome.exit_status = 128 + result.interrupted_by;
       }
       if (!flags->junit.empty()) {
-        core::atomic_write(flags->junit, junit_xml(result), 0644);
+        core::write_named_file(flags->junit, junit_xml(result), 0644);
       }
       for (const auto& check : result.checks) {
         if (check.status == Status::fail && check.critical) {

@@ -245,22 +245,28 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
   }
   int round = 0;
   std::optional<std::size_t> running; // the check under way
+  auto running_since = Clock::now();
   auto poll = [&] {
     ++round;
     for (std::size_t index = 0; index < slots.size(); ++index) {
       if (!pending[index]) {
         continue;
       }
-      running = index;
       context.cancel.check();
+      running = index;
+      running_since = Clock::now();
       auto& outcome = result.checks[index];
       context.progress.status(fmt::format(
           "verify: {}{}", outcome.name, round > 1 ? fmt::format(" (attempt {})", round) : ""));
       auto attempts = outcome.attempts;
-      auto check_start = Clock::now();
-      outcome = slots[index].builtin ? run_builtin(*slots[index].builtin, settings, context, facts)
-                                     : run_custom(*slots[index].custom, settings, context);
-      outcome.seconds = std::chrono::duration<double>(Clock::now() - check_start).count();
+      auto fresh = slots[index].builtin
+                       ? run_builtin(*slots[index].builtin, settings, context, facts)
+                       : run_custom(*slots[index].custom, settings, context);
+      // A check a signal cut short (the latency burst stops early and
+      // returns what it had) is the interrupted one, not a pass.
+      context.cancel.check();
+      outcome = std::move(fresh);
+      outcome.seconds = std::chrono::duration<double>(Clock::now() - running_since).count();
       outcome.attempts = round > 1 ? attempts + 1 : 1;
       running.reset();
       // A check that passed stays passed; the rest run again next round.
@@ -289,6 +295,7 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
     result.rounds = round;
     if (running) {
       auto& current = result.checks[*running];
+      current.seconds = std::chrono::duration<double>(Clock::now() - running_since).count();
       fail(current,
            core::checks::Reason::none,
            fmt::format("interrupted by {}{}",
@@ -341,7 +348,7 @@ VerifyResult run_verify(const VerifyOptions& options, core::Context& context) {
     result.checks.push_back(outcome);
   }
   if (!options.save_baseline.empty() && result.interrupted_by == 0) {
-    core::atomic_write(options.save_baseline, baseline_json(result.snapshot), 0644);
+    core::write_named_file(options.save_baseline, baseline_json(result.snapshot), 0644);
     result.saved_baseline = options.save_baseline;
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -258,6 +258,13 @@ Settings settings_from(const Config& config) {
                         label(config, "verify.headers.required"),
                         name));
       }
+      if (!core::printable(item.substr(colon + 2))) {
+        // A header value is one printable line; CR LF would also split the
+        // failure message it is shown in.
+        core::throw_usage(fmt::format("{}: {}: not one line of printable text",
+                                      label(config, "verify.headers.required"),
+                                      name));
+      }
       settings.headers.required.emplace_back(name, allowed);
     }
   } else {

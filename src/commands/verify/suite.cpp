@@ -124,6 +124,14 @@ std::vector<CustomCheck> custom_checks_from(const std::vector<core::config::Entr
         has_path ? std::string(base_url.empty() ? k_placeholder_base : base_url) + check.path
                  : entry.text("url");
     check.spec = core::checks::spec_from(filled, array, index + 1);
+    if (entry.is_set("name") &&
+        (entry.text("name").empty() || !core::printable(entry.text("name")))) {
+      // Shown in the table, on stderr and in JUnit: one printable line.
+      core::throw_usage(
+          fmt::format("{}: '{}' is not a name (expected one line of printable text)",
+                      field("name"),
+                      core::printable(entry.text("name")) ? entry.text("name") : "(not shown)"));
+    }
     if (!entry.is_set("name")) {
       check.spec.name = fmt::format(
           "{} {}", check.spec.method, has_path ? check.path : core::redact_url(check.spec.url));

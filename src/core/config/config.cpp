@@ -90,6 +90,9 @@ std::string interpolate(const std::string& text,
     }
     auto found = lookup(environment, inner);
     if (found && !found->empty()) {
+      if (is_secret_variable(inner)) {
+        register_secret(*found);
+      }
       out += *found;
     } else if (fallback) {
       out += *fallback;

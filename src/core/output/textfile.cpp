@@ -8,7 +8,7 @@
 namespace golfops::core::output {
 
 void write_textfile(const std::filesystem::path& path, std::string_view metrics) {
-  atomic_write(path, redact(std::string(metrics)), 0644);
+  write_named_file(path, redact(std::string(metrics)), 0644);
 }
 
 std::string error_metric(std::string_view name,
