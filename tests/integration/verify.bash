@@ -423,12 +423,7 @@ record_pid "$verify_pid"
 before=$(health_requests)
 burst_started() { (($(health_requests) >= before + 10)); }
 wait_for "the burst to start" burst_started
-kill -INT "$verify_pid"
-set +e
-wait "$verify_pid"
-status=$?
-set -e
-[[ $status -eq 130 ]] || fail "expected exit 130 after SIGINT, got $status: $(cat burst.out)"
+signal_and_wait INT "$verify_pid" 130
 /usr/bin/python3 - burst.xml <<'PY' || fail "the interrupted JUnit report is not as expected: $(cat burst.xml)"
 import sys
 import xml.etree.ElementTree as ET
@@ -456,12 +451,7 @@ test_case "SIGTERM during the burst: exit 143, JUnit written, the burst's bucket
 verify_pid=$!
 record_pid "$verify_pid"
 wait_for "the burst to start" sh -c "redis-cli -p $REDIS_PORT -a '$REDIS_PASSWORD' --no-auth-warning EXISTS 'golfops:rl:api_general:{ip:192.0.2.77}' | grep -q 1"
-kill -TERM "$verify_pid"
-set +e
-wait "$verify_pid"
-status=$?
-set -e
-[[ $status -eq 143 ]] || fail "expected exit 143 after SIGTERM, got $status: $(cat interrupted.out)"
+signal_and_wait TERM "$verify_pid" 143
 [[ -z $(redis --scan --pattern '*192.0.2.77*') ]] || fail "an interrupted burst left keys behind"
 /usr/bin/python3 - interrupted.xml <<'PY' || fail "the interrupted JUnit report is not as expected"
 import sys
