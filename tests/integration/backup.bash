@@ -419,19 +419,26 @@ test_case "the systemd units are valid and run golfops' own verbs"
 units="$HARNESS_TMP/units"
 mkdir -p "$units"
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-for unit in golfops-backup.service golfops-backup.timer; do
+for unit in golfops-{backup,health,limits}.{service,timer}; do
   sed "s|/usr/bin/golfops|$GOLFOPS|" "$repo/packaging/systemd/$unit" >"$units/$unit"
 done
-run systemd-analyze verify --man=no "$units/golfops-backup.service" "$units/golfops-backup.timer"
+run systemd-analyze verify --man=no "$units"/golfops-*
 expect_status 0
 # The chain the service runs (backup, verify, prune) works as written.
 while IFS= read -r line; do
   line=${line#ExecStart=/usr/bin/golfops }
-  read -r -a words <<<"${line//\/var\/lib\/prometheus\/node-exporter/$HARNESS_TMP}"
+  read -r -a words <<<"${line//\$\{METRICS_DIR\}/$HARNESS_TMP}"
   run "$GOLFOPS" "${words[@]}"
   expect_status 0
 done < <(grep '^ExecStart=' "$repo/packaging/systemd/golfops-backup.service")
 grep -q '^golfops_backup_last_verified{database="shop"} 1$' golfops_backup.prom || fail "the chain did not leave a verified backup: $(cat golfops_backup.prom)"
+# The health timer's command, as written, fills its metrics file.
+line=$(grep '^ExecStart=' "$repo/packaging/systemd/golfops-health.service")
+line=${line#ExecStart=/usr/bin/golfops }
+read -r -a words <<<"${line//\$\{METRICS_DIR\}/$HARNESS_TMP}"
+run "$GOLFOPS" "${words[@]}"
+expect_status 0
+grep -q '^golfops_health_up{' golfops_health.prom || fail "the health unit wrote no metrics: $(cat golfops_health.prom)"
 
 rcli() { redis-cli -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" "$@"; }
 
