@@ -9,6 +9,7 @@ build_packages=(
   libcli11-dev libhiredis-dev libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev
   libzstd-dev libssl-dev libhttp-parser-dev
+  file # cpack's DEB generator finds the binaries to run dpkg-shlibdeps on with it
 )
 test_packages=(locales postgresql-15 postgresql-client-15 redis-server redis-tools nginx-light openssl curl jq man-db python3
   fish zsh # the cli suite has each shell check its completion script
