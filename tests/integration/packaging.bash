@@ -47,13 +47,15 @@ for needed in libc6 libpq5 libssl3 libcurl4 postgresql-client adduser; do
   [[ "$depends" == *"$needed"* ]] || fail "Depends lacks $needed: $depends"
 done
 [[ $(dpkg-deb -f "$deb" Architecture) == amd64 ]] || fail "not amd64"
+dpkg-deb -f "$deb" Description | grep -q ';' && fail "the description has list separators: $(dpkg-deb -f "$deb" Description)"
 dpkg-deb -c "$deb" | awk '{print $6}' >contents
 for path in ./usr/bin/golfops ./usr/share/man/man1/golfops.1 ./usr/share/man/man1/golfops-backup.1 \
   ./usr/share/bash-completion/completions/golfops ./usr/share/zsh/vendor-completions/_golfops \
   ./usr/share/fish/vendor_completions.d/golfops.fish ./etc/golfops/config.toml.example \
   ./usr/lib/systemd/system/golfops-backup.service ./usr/lib/systemd/system/golfops-backup.timer \
   ./usr/lib/systemd/system/golfops-health.timer ./usr/lib/systemd/system/golfops-limits.timer \
-  ./usr/share/golfops/prometheus/golfops.rules.yml ./usr/share/doc/golfops/runbook.md; do
+  ./usr/share/golfops/prometheus/golfops.rules.yml ./usr/share/doc/golfops/runbook.md \
+  ./usr/share/golfops/migrations/0004_create_rate_limits.up.sql; do
   grep -qxF "$path" contents || fail "the package lacks $path"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/golfops/config.toml.example ||

@@ -247,6 +247,9 @@ void register_backup(CLI::App& app, commands::Selected& selected) {
        });
 
   auto* list = backup->add_subcommand("list", "Backups, newest first: size, age, verified");
+  // Its own footer: CLI11 copies the parent's (backup's cron note) otherwise.
+  list->footer("EXAMPLES:\n  golfops backup list\n  golfops backup list --redis\n  golfops backup "
+               "list -o json");
   add_dir(list, *flags);
   list->add_option("--database", flags->database, "Only this database's backups (default: all)");
   list->add_flag("--redis", flags->redis, "Only the Redis backups (backup --redis)");
