@@ -173,7 +173,7 @@ void register_verify(CLI::App& app, commands::Selected& selected) {
     auto checked = check_flags(*flags);
     // `--baseline "$UNSET"` must not quietly turn a regression gate off.
     for (const auto* option : command->get_options()) {
-      if (option->count() == 0 || option->get_expected_min() < 1) {
+      if (option->count() == 0 || option->get_expected_min() < 1 || option->get_lnames().empty()) {
         continue;
       }
       for (const auto& value : option->results()) {
