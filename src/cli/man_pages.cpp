@@ -73,9 +73,13 @@ std::string options_section(const CLI::App* command) {
   return text;
 }
 
+std::string command_line(const std::vector<std::string>& path) {
+  return roff_text(fmt::format("golfops {}", fmt::join(path, " ")));
+}
+
 // "golfops limits get NAME [OPTIONS]": positionals by name, in order.
 std::string synopsis_line(const CommandNode& node) {
-  std::string line = ".B " + roff_text(fmt::format("golfops {}", fmt::join(node.path, " "))) + "\n";
+  std::string line = ".B " + command_line(node.path) + "\n";
   bool has_flags = false;
   for (const auto* option : listed_options(node.app)) {
     if (option->nonpositional()) {
@@ -125,10 +129,6 @@ const char* const k_exit_status_section =
     ".TP\n4\nrefused for safety (needs \\-\\-yes, lock held, target not empty)\n"
     ".TP\n130, 143\ninterrupted by SIGINT or SIGTERM; the work under way was stopped "
     "cleanly\n";
-
-std::string command_line(const std::vector<std::string>& path) {
-  return roff_text(fmt::format("golfops {}", fmt::join(path, " ")));
-}
 
 // The guide in docs/ (installed in /usr/share/doc/golfops) for a family.
 std::string guide_for(const std::string& family) {
